@@ -1,0 +1,41 @@
+/**
+ * Every way a cloud call can fail, as one error type with a `kind` the core can act on and a message a
+ * user understands. Messages never include request bodies, tokens or passwords.
+ */
+export type CloudErrorKind =
+  | 'network' // DNS, refused, reset, TLS
+  | 'timeout'
+  | 'http' // unexpected HTTP status
+  | 'bad-response' // not JSON, or JSON of the wrong shape
+  | 'api' // status != "0" that has no better kind
+  | 'token-expired' // status "100" / "token verify error."
+  | 'wrong-password'
+  | 'daily-limit'
+  | 'app-rejected' // "app version is low" / "Can only login to the S-Miles Home"
+  | 'unknown-account'
+  | 'locked'
+  | 'login-blocked' // we refuse to try (account protection)
+  | 'no-credentials'
+  | 'no-battery';
+
+export class CloudError extends Error {
+  constructor(
+    readonly kind: CloudErrorKind,
+    message: string,
+    readonly detail?: { httpStatus?: number; apiStatus?: string; retryAt?: Date; cause?: unknown },
+  ) {
+    super(message);
+    this.name = 'CloudError';
+  }
+
+  /** Errors that mean "stop logging in until something changes", not "try again soon". */
+  get isAuthProblem(): boolean {
+    return ['wrong-password', 'daily-limit', 'app-rejected', 'unknown-account', 'locked', 'login-blocked', 'no-credentials'].includes(
+      this.kind,
+    );
+  }
+}
+
+export function isCloudError(e: unknown, kind?: CloudErrorKind): e is CloudError {
+  return e instanceof CloudError && (kind === undefined || e.kind === kind);
+}

@@ -1,0 +1,111 @@
+/**
+ * The only place that speaks HTTP. One keep-alive undici Agent, a timeout on every request, the app's
+ * User-Agent (home accounts are gated by it), and the cloud's envelope turned into data or a CloudError.
+ */
+import { Agent, request } from 'undici';
+import { CloudError } from './errors.js';
+import { isObject, str } from './parse.js';
+
+export const APP_VERSION = '2.12.1';
+export interface Envelope {
+  status: string;
+  message: string;
+  data: unknown;
+  /** Body as received, for the raw `<base>/flow|station|inverter` topics of the original script. */
+  raw: string;
+}
+
+export interface TransportOptions {
+  timeoutMs?: number;
+  /** `dc` from region_c goes into the User-Agent, as the app does after login. */
+  dc?: number;
+}
+
+export class Transport {
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+  dc = 0;
+  requestCount = 0;
+
+  constructor(opts: TransportOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.dc = opts.dc ?? 0;
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      connect: { timeout: Math.min(this.timeoutMs, 10_000) },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  get userAgent(): string {
+    return `sma/ad/${APP_VERSION}/159/${this.dc}`;
+  }
+
+  /** POST a JSON body; resolve with the envelope when HTTP is 200 and the body is a cloud envelope. */
+  async post(url: string, body: unknown, token?: string): Promise<Envelope> {
+    const headers: Record<string, string> = {
+      'user-agent': this.userAgent,
+      'content-type': 'application/json; charset=utf-8',
+      charset: 'UTF-8',
+      language: 'en_us',
+    };
+    if (token) headers.authorization = token; // raw token, no "Bearer"
+    const host = safeHost(url);
+    this.requestCount++;
+    let res;
+    try {
+      res = await request(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      throw networkError(e, host);
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      throw networkError(e, host);
+    }
+    if (res.statusCode !== 200) {
+      throw new CloudError('http', `The Hoymiles cloud answered HTTP ${res.statusCode} (${host}).`, { httpStatus: res.statusCode });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CloudError('bad-response', `The Hoymiles cloud sent a reply that is not JSON (${host}).`, { httpStatus: 200 });
+    }
+    if (!isObject(json) || str(json.status) === undefined) {
+      throw new CloudError('bad-response', `The Hoymiles cloud sent an unexpected reply (${host}).`, { httpStatus: 200 });
+    }
+    return { status: str(json.status)!, message: typeof json.message === 'string' ? json.message : '', data: json.data, raw: text };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'cloud';
+  }
+}
+
+function networkError(e: unknown, host: string): CloudError {
+  const name = (e as { name?: string })?.name ?? '';
+  const code = (e as { code?: string })?.code ?? '';
+  if (name === 'TimeoutError' || name === 'AbortError' || /TIMEOUT/i.test(code)) {
+    return new CloudError('timeout', `The Hoymiles cloud did not answer in time (${host}).`, { cause: e });
+  }
+  const why = code ? ` (${code})` : '';
+  return new CloudError('network', `Cannot reach the Hoymiles cloud at ${host}${why}. Check the internet connection.`, { cause: e });
+}

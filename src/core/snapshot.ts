@@ -1,0 +1,58 @@
+/** What the core hands to every sink: one reading per battery plus the bridge's status. */
+import type { BatteryStatus } from './readings.js';
+
+export interface BatteryReading {
+  sn: string;
+  deviceId: number;
+  stationId: number;
+  stationName: string;
+  /** Station-wide values (SoC, power, energy) are the master's: a second battery would count them twice. */
+  master: boolean;
+  soc?: number;
+  /** + = discharging, − = charging (Home Assistant convention). */
+  batteryPower?: number;
+  status?: BatteryStatus;
+  pvPower?: number;
+  gridPower?: number;
+  loadPower?: number;
+  powerToBattery?: number;
+  powerFromBattery?: number;
+  temperature?: number;
+  chargedToday?: number;
+  dischargedToday?: number;
+  firmware?: string;
+  /** The cloud says the device is streaming live (`con === 1`). */
+  live: boolean;
+  /** When the last live read for this battery succeeded (ms since epoch). */
+  updatedAt?: number;
+  /** Recent enough to show as current; false when reads fail or the login is broken. */
+  fresh: boolean;
+  /** Cloud replies as received, for the original script's raw topics. */
+  raw: { flow?: string; station?: string; inverter?: string };
+}
+
+export type ProblemCode =
+  | 'no-credentials'
+  | 'wrong-password'
+  | 'daily-limit'
+  | 'login-rejected'
+  | 'cloud-unreachable'
+  | 'cloud-error'
+  | 'no-battery';
+
+export interface Problem {
+  code: ProblemCode;
+  /** Plain words for the tray, notifications and logs. */
+  message: string;
+  since: number;
+  /** When the app will try again by itself, if it will. */
+  retryAt?: number;
+}
+
+export interface BridgeSnapshot {
+  batteries: BatteryReading[];
+  problem?: Problem;
+  /** Last fully successful cycle. */
+  lastSuccess?: number;
+  cycles: number;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration tests start brokers, Xvfb and Chromium: keep them from fighting for the 2 cores.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
