@@ -32,7 +32,7 @@ export function clientFor(
 ) {
   const { logger, lines } = memoryLogger();
   const creds = { current: opts.credentials ?? { email: TEST_ACCOUNT.email, password: TEST_ACCOUNT.password } };
-  const session = opts.session ?? memorySession();
+  const session = (opts.session ?? memorySession()) as ReturnType<typeof memorySession>;
   const client = new CloudClient({
     baseUrl: cloud.url,
     credentials: () => creds.current,

@@ -1,0 +1,96 @@
+/**
+ * The app's settings: one type, one set of defaults, one validator shared by the environment variables
+ * (headless), the stored config (tray) and the settings page, so all three say the same thing about a value.
+ */
+export interface Settings {
+  hoymilesEmail: string;
+  hoymilesPassword: string;
+  /** HOYMILES_API_URL: one base URL instead of the Hoymiles hosts (tests, proxies). */
+  apiUrl: string;
+  /** Station ids to follow; empty = all. */
+  stationIds: number[];
+  mqttUrl: string;
+  mqttUser: string;
+  mqttPassword: string;
+  mqttCaFile: string;
+  mqttInsecure: boolean;
+  mqttClientId: string;
+  baseTopic: string;
+  discoveryPrefix: string;
+  discoveryEnabled: boolean;
+  intervalSec: number;
+  stationIntervalSec: number;
+  lowSocThreshold: number;
+  notifyLowSoc: boolean;
+  notifyLogin: boolean;
+  /** Also publish the MS-A2 firmware's own JSON shapes (homeassistant/sensor/MSA-<sn>/...). */
+  nativeCompat: boolean;
+  publishEnabled: boolean;
+  debug: boolean;
+}
+
+export const SECRET_FIELDS = ['hoymilesPassword', 'mqttPassword'] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+export const DEFAULTS: Settings = {
+  hoymilesEmail: '',
+  hoymilesPassword: '',
+  apiUrl: '',
+  stationIds: [],
+  mqttUrl: 'mqtt://localhost:1883',
+  mqttUser: '',
+  mqttPassword: '',
+  mqttCaFile: '',
+  mqttInsecure: false,
+  mqttClientId: '',
+  baseTopic: 'hoymiles-ms-a2', // the original script's MQTT_TOPIC default
+  discoveryPrefix: 'homeassistant',
+  discoveryEnabled: true,
+  intervalSec: 15,
+  stationIntervalSec: 300,
+  lowSocThreshold: 15,
+  notifyLowSoc: true,
+  notifyLogin: true,
+  nativeCompat: false,
+  publishEnabled: true,
+  debug: false,
+};
+
+export type FieldErrors = Partial<Record<keyof Settings, string>>;
+
+const TOPIC_RE = /^[^#+\s\u0000]+$/;
+
+/** Checks a complete settings object; returns one message per bad field (empty = valid). */
+export function validateSettings(s: Settings): FieldErrors {
+  const e: FieldErrors = {};
+  if (s.hoymilesEmail && !/^[^\s@]+@[^\s@]+$/.test(s.hoymilesEmail)) e.hoymilesEmail = 'Enter the e-mail address of the S-Miles Home account.';
+  if (s.apiUrl && !isUrl(s.apiUrl, ['http:', 'https:'])) e.apiUrl = 'Use a URL starting with http:// or https://.';
+  if (!isUrl(s.mqttUrl, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'tls:'])) {
+    e.mqttUrl = 'Use a broker URL like mqtt://192.168.1.10:1883 (mqtt, mqtts, ws or wss).';
+  }
+  if (!s.baseTopic || !TOPIC_RE.test(s.baseTopic) || s.baseTopic.startsWith('/') || s.baseTopic.endsWith('/')) {
+    e.baseTopic = 'A topic without spaces, # or +, not starting or ending with /.';
+  }
+  if (!s.discoveryPrefix || !TOPIC_RE.test(s.discoveryPrefix) || s.discoveryPrefix.endsWith('/')) {
+    e.discoveryPrefix = 'A topic without spaces, # or +, e.g. homeassistant.';
+  } else if (s.discoveryPrefix === s.baseTopic) {
+    e.discoveryPrefix = 'Must differ from the base topic.';
+  }
+  if (s.mqttClientId && !/^[A-Za-z0-9_.-]{1,64}$/.test(s.mqttClientId)) e.mqttClientId = 'Letters, digits, _ . - only (at most 64).';
+  if (!(s.intervalSec > 0 && s.intervalSec <= 3600)) e.intervalSec = 'Seconds between live reads: more than 0, at most 3600.';
+  if (!(s.stationIntervalSec >= 1 && s.stationIntervalSec <= 86400)) e.stationIntervalSec = 'Seconds between energy reads: 1 to 86400.';
+  if (!(Number.isInteger(s.lowSocThreshold) && s.lowSocThreshold >= 0 && s.lowSocThreshold <= 100)) {
+    e.lowSocThreshold = 'A whole percentage from 0 to 100.';
+  }
+  if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = 'Station ids are positive whole numbers, separated by commas.';
+  return e;
+}
+
+function isUrl(v: string, protocols: string[]): boolean {
+  try {
+    const u = new URL(v);
+    return protocols.includes(u.protocol) && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
