@@ -22,6 +22,8 @@ export interface PollerOptions {
   now?: () => number;
   /** Longest wait between retries while the cloud is failing. */
   maxBackoffMs?: number;
+  /** Data older than this is stale (default: max(3 × interval, 2 min)). */
+  staleAfterMs?: number;
 }
 
 /** The station list rarely changes: re-read it this often (and after errors that hint it changed). */
@@ -93,7 +95,7 @@ export class Poller extends EventEmitter {
 
   snapshot(): BridgeSnapshot {
     const now = this.now();
-    const staleAfter = Math.max(3 * this.opts.intervalMs, 120_000);
+    const staleAfter = this.opts.staleAfterMs ?? Math.max(3 * this.opts.intervalMs, 120_000);
     const authBroken = this.problem !== undefined && ['wrong-password', 'daily-limit', 'login-rejected', 'no-credentials'].includes(this.problem.code);
     const batteries = [...this.readings.values()].map((r) => ({
       ...r,

@@ -1,0 +1,140 @@
+/**
+ * Composition: settings and stores in, a running bridge out. Data flows one way:
+ * cloud client → poller (core) → sinks (MQTT publisher here; tray and notifier attach to `poller` too).
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CloudClient, type SessionStore } from '../cloud/client.js';
+import type { SecretStore } from '../config/secrets.js';
+import type { Settings } from '../config/settings.js';
+import { EnergyCounters, type CounterSnapshot } from '../core/energy-counters.js';
+import { Poller } from '../core/poller.js';
+import type { Logger } from '../log/logger.js';
+import { MqttConnection } from '../mqtt/connection.js';
+import { MqttPublisher, type KeyValueStore } from '../mqtt/publisher.js';
+import { topics } from '../mqtt/topics.js';
+
+declare const __APP_VERSION__: string | undefined;
+export const APP_VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
+
+export interface StateStore extends KeyValueStore {
+  delete(key: string): void;
+}
+
+export interface BridgeDeps {
+  settings: Settings;
+  secrets: SecretStore;
+  state: StateStore;
+  logger: Logger;
+  /** Where config lives: part of the stable client id, so two installs on one PC do not kick each other. */
+  configDir: string;
+  /** null: after a wrong password wait for new credentials (tray); a number: retry after that long (headless). */
+  wrongPasswordRetryMs: number | null;
+  /** false for `--once`: no broker at all. */
+  mqtt?: boolean;
+  /** Timings that tests and the benchmark shorten. */
+  tuning?: { staleAfterMs?: number; birthDelayMs?: () => number; reconnectMs?: number; maxBackoffMs?: number };
+}
+
+export interface Bridge {
+  cloud: CloudClient;
+  poller: Poller;
+  connection?: MqttConnection;
+  publisher?: MqttPublisher;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Token in the secret store; the login block (daily limit) in the state store. */
+export function sessionStore(secrets: SecretStore, state: StateStore): SessionStore {
+  return {
+    async loadToken() {
+      const token = await secrets.get('cloudToken');
+      const meta = state.get<{ email: string; dc?: number }>('cloud.session');
+      return token && meta ? { token, email: meta.email, dc: meta.dc } : undefined;
+    },
+    async saveToken(token, email, dc) {
+      await secrets.set('cloudToken', token);
+      state.set('cloud.session', { email, dc });
+    },
+    async clearToken() {
+      await secrets.delete('cloudToken');
+    },
+    loadLoginBlock: () => state.get('cloud.loginBlock'),
+    saveLoginBlock: (b) => (b ? state.set('cloud.loginBlock', b) : state.delete('cloud.loginBlock')),
+  };
+}
+
+export function counterPersistence(state: StateStore) {
+  return {
+    load: () => state.get<CounterSnapshot>('energy.counters') ?? {},
+    save: (s: CounterSnapshot) => state.set('energy.counters', s),
+  };
+}
+
+export function stableClientId(configDir: string): string {
+  return `hoymiles-tray-${createHash('sha256').update(`${hostname()}|${configDir}`).digest('hex').slice(0, 10)}`;
+}
+
+export function createBridge(d: BridgeDeps): Bridge {
+  const s = d.settings;
+  const log = d.logger;
+  const cloud = new CloudClient({
+    baseUrl: s.apiUrl || undefined,
+    credentials: () => (s.hoymilesEmail && s.hoymilesPassword ? { email: s.hoymilesEmail, password: s.hoymilesPassword } : undefined),
+    session: sessionStore(d.secrets, d.state),
+    logger: log.child('cloud'),
+    wrongPasswordRetryMs: d.wrongPasswordRetryMs,
+  });
+  const poller = new Poller(cloud, {
+    intervalMs: s.intervalSec * 1000,
+    stationIntervalMs: s.stationIntervalSec * 1000,
+    stationIds: s.stationIds,
+    counters: new EnergyCounters(counterPersistence(d.state)),
+    logger: log.child('core'),
+    staleAfterMs: d.tuning?.staleAfterMs,
+    maxBackoffMs: d.tuning?.maxBackoffMs,
+  });
+
+  let connection: MqttConnection | undefined;
+  let publisher: MqttPublisher | undefined;
+  if (d.mqtt !== false) {
+    connection = new MqttConnection({
+      url: s.mqttUrl,
+      username: s.mqttUser,
+      password: s.mqttPassword,
+      caFile: s.mqttCaFile || undefined,
+      insecure: s.mqttInsecure,
+      clientId: s.mqttClientId || stableClientId(d.configDir),
+      will: { topic: topics.bridgeState(s.baseTopic), payload: 'offline' },
+      logger: log.child('mqtt'),
+      reconnectMs: d.tuning?.reconnectMs,
+    });
+    publisher = new MqttPublisher({
+      connection,
+      base: s.baseTopic,
+      prefix: s.discoveryPrefix,
+      discovery: s.discoveryEnabled,
+      nativeCompat: s.nativeCompat,
+      appVersion: APP_VERSION,
+      logger: log.child('mqtt'),
+      store: d.state,
+      enabled: s.publishEnabled,
+      birthDelayMs: d.tuning?.birthDelayMs,
+    });
+    poller.on('snapshot', (snap) => publisher!.onSnapshot(snap));
+  }
+
+  return {
+    cloud,
+    poller,
+    connection,
+    publisher,
+    start: () => poller.start(),
+    async stop() {
+      await poller.stop();
+      await publisher?.shutdown();
+      await cloud.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * hoymiles-tray entry point.
+ *   hoymiles-tray              the tray app (poll-and-publish loop in the background)
+ *   hoymiles-tray --headless   the loop in the foreground, for servers (same env vars as the Python script)
+ *   hoymiles-tray --once       poll once, print the readings as JSON, exit non-zero on failure
+ *   hoymiles-tray --demo       simulated battery + embedded broker (add --headless for no tray)
+ */
+import { ConfigError, settingsFromEnv } from '../config/env.js';
+import { Logger } from '../log/logger.js';
+import { APP_VERSION } from '../app/bridge.js';
+
+const HELP = `hoymiles-tray ${APP_VERSION}: Hoymiles MS-A2 battery in the tray and in Home Assistant (MQTT).
+
+Usage: hoymiles-tray [--headless | --once | --demo] [--debug]
+
+  (no flag)    tray app; opens the settings page on first start
+  --headless   run the poll-and-publish loop in the foreground (servers)
+  --once       poll once, print the readings as JSON, exit 1 on failure
+  --demo       simulated battery and an embedded MQTT broker (with --headless: no tray)
+  --debug      more log lines (same as DEBUG=true)
+
+Environment (the original script's names work): HOYMILES_USER, HOYMILES_PASSWORD, MQTT_BROKER, MQTT_PORT,
+MQTT_USER, MQTT_PASSWORD, MQTT_TOPIC, REQUEST_INTERVAL_SECONDS, STATION_DATA_INTERVAL, DEBUG, and
+MQTT_URL, HOYMILES_API_URL, HOYMILES_TRAY_CONFIG_DIR. See README.md for all of them.
+`;
+
+export async function main(argv: string[]): Promise<number | undefined> {
+  const flags = new Set(argv);
+  if (flags.has('--help') || flags.has('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (flags.has('--version')) {
+    process.stdout.write(`${APP_VERSION}\n`);
+    return 0;
+  }
+  const unknown = argv.filter((a) => !['--headless', '--once', '--demo', '--debug'].includes(a));
+  if (unknown.length) {
+    process.stderr.write(`Unknown option ${unknown.join(' ')}\n\n${HELP}`);
+    return 2;
+  }
+  const logger = new Logger(flags.has('--debug') ? 'debug' : 'info');
+
+  if (flags.has('--demo')) {
+    const { runDemo } = await import('../demo/demo.js');
+    await runDemo({ logger, headless: flags.has('--headless') });
+    return undefined;
+  }
+
+  const { openStores } = await import('../app/stores.js');
+  let stores;
+  try {
+    stores = await openStores(logger);
+  } catch (e) {
+    logger.error('Cannot open the configuration folder', e);
+    return 2;
+  }
+  let settings;
+  let fromEnv;
+  try {
+    ({ settings, fromEnv } = settingsFromEnv(process.env, stores.settings));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`Configuration error:\n${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (settings.debug) logger.level = 'debug';
+
+  if (flags.has('--headless') || flags.has('--once')) {
+    if (!settings.hoymilesEmail || !settings.hoymilesPassword) {
+      process.stderr.write('Configuration error:\nSet HOYMILES_USER and HOYMILES_PASSWORD (or save them once in the tray app\'s settings).\n');
+      return 2;
+    }
+    const { runHeadless, runOnce } = await import('../headless/run.js');
+    const deps = { settings, secrets: stores.secrets, state: stores.state, logger, configDir: stores.dir, wrongPasswordRetryMs: 30 * 60_000 };
+    if (flags.has('--once')) return runOnce(deps);
+    await runHeadless(deps);
+    return undefined;
+  }
+
+  const { runTray } = await import('../app/tray-main.js');
+  await runTray({ logger, stores, settings, fromEnv });
+  return undefined;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`hoymiles-tray failed: ${(e as Error)?.stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,76 @@
+/** `--headless` (the poll-and-publish loop in the foreground) and `--once` (check credentials, print JSON). */
+import type { BridgeSnapshot } from '../core/snapshot.js';
+import type { Logger } from '../log/logger.js';
+import { createBridge, type Bridge, type BridgeDeps } from '../app/bridge.js';
+
+export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
+  const log = deps.logger;
+  const s = deps.settings;
+  log.info(
+    `hoymiles-tray headless: live data every ${s.intervalSec} s, energy and temperature every ${s.stationIntervalSec} s, ` +
+      `MQTT ${redactUrl(s.mqttUrl)} base topic "${s.baseTopic}", discovery ${s.discoveryEnabled ? `under "${s.discoveryPrefix}"` : 'off'}`,
+  );
+  const bridge = createBridge(deps);
+  let last: string | undefined;
+  bridge.poller.on('snapshot', (snap) => {
+    const line = summary(snap);
+    if (line !== last) log.info(line);
+    else log.debug(line);
+    last = line;
+  });
+  bridge.start();
+  onShutdown(log, () => bridge.stop());
+  return bridge;
+}
+
+/** One poll with station data, no broker. Exit code 0 only if every battery has fresh data. */
+export async function runOnce(deps: BridgeDeps): Promise<number> {
+  const bridge = createBridge({ ...deps, mqtt: false });
+  const snap = await bridge.poller.pollOnce();
+  await bridge.stop();
+  const out = {
+    ok: !snap.problem && snap.batteries.length > 0,
+    problem: snap.problem?.message,
+    batteries: snap.batteries.map(({ raw: _raw, ...b }) => ({ ...b, updatedAt: b.updatedAt ? new Date(b.updatedAt).toISOString() : undefined })),
+  };
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  return out.ok ? 0 : 1;
+}
+
+export function summary(snap: BridgeSnapshot): string {
+  if (snap.problem) return `Problem: ${snap.problem.message}`;
+  return snap.batteries
+    .map((b) => {
+      const p = b.batteryPower;
+      const what = p === undefined ? 'power unknown' : b.status === 'standby' ? 'standby' : `${b.status === 'charge' ? 'charging' : 'discharging'} ${Math.abs(p)} W`;
+      return `${b.sn}: ${b.soc ?? '–'} %, ${what}${b.live ? '' : ' (not live)'}`;
+    })
+    .join('; ');
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+let shuttingDown = false;
+/** SIGINT/SIGTERM: publish offline, disconnect, exit 0. A second signal exits at once. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  const handler = (sig: string) => {
+    if (shuttingDown) process.exit(130);
+    shuttingDown = true;
+    log.info(`${sig} received: publishing offline and stopping`);
+    const force = setTimeout(() => process.exit(1), 8_000);
+    force.unref();
+    stop()
+      .catch((e) => log.error('Error while stopping', e))
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => handler('SIGINT'));
+  process.once('SIGTERM', () => handler('SIGTERM'));
+}

@@ -1,0 +1,158 @@
+/**
+ * The MQTT.js client, set up the way a long-running bridge needs it (reference mqtt-home-assistant.md §8):
+ * `mqtt.connect` (never connectAsync), a stable client id, a retained last will, no offline queue (stale
+ * readings must not replay after an outage), reconnect with backoff, and a bad user/password reported in
+ * words and retried only every few minutes.
+ */
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../log/logger.js';
+import { addSecret } from '../log/logger.js';
+
+export interface ConnectionOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  caFile?: string;
+  insecure?: boolean;
+  clientId: string;
+  will: { topic: string; payload: string };
+  logger: Logger;
+  /** First reconnect delay; doubles up to maxReconnectMs. */
+  reconnectMs?: number;
+  maxReconnectMs?: number;
+  /** Wait after the broker rejected our credentials. */
+  authRetryMs?: number;
+}
+
+export interface PublishOptions {
+  retain?: boolean;
+  qos?: 0 | 1;
+}
+
+export declare interface MqttConnection {
+  on(event: 'connect', listener: () => void): this;
+  on(event: 'message', listener: (topic: string, payload: Buffer, packet: IPublishPacket) => void): this;
+  on(event: 'status', listener: (problem: string | undefined) => void): this;
+}
+
+export class MqttConnection extends EventEmitter {
+  readonly client: MqttClient;
+  /** Plain-words description of what is wrong with the broker link, if anything. */
+  problem?: string;
+  private reconnectMs: number;
+  private ended = false;
+  publishedCount = 0;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    super();
+    if (opts.password) addSecret(opts.password);
+    this.reconnectMs = opts.reconnectMs ?? 2_000;
+    const options: IClientOptions = {
+      clientId: opts.clientId,
+      username: opts.username || undefined,
+      password: opts.password || undefined,
+      clean: true,
+      keepalive: 60,
+      connectTimeout: 15_000,
+      reconnectPeriod: this.reconnectMs,
+      reconnectOnConnackError: true, // we slow it down ourselves instead of giving up for good
+      queueQoSZero: false,
+      resubscribe: true,
+      will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true },
+      rejectUnauthorized: !opts.insecure,
+    };
+    if (opts.caFile) options.ca = readFileSync(opts.caFile);
+    this.client = mqtt.connect(opts.url, options);
+    // Listeners are attached once, never inside 'connect' (that leaks on every reconnect).
+    this.client.on('connect', () => {
+      this.reconnectMs = opts.reconnectMs ?? 2_000;
+      this.client.options.reconnectPeriod = this.reconnectMs;
+      this.setProblem(undefined);
+      opts.logger.info(`Connected to the MQTT broker ${this.where}`);
+      this.emit('connect');
+    });
+    this.client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet));
+    this.client.on('error', (err) => this.onError(err));
+    this.client.on('close', () => {
+      if (this.ended) return;
+      if (!this.problem) this.setProblem(`Lost the connection to the MQTT broker ${this.where}; reconnecting.`);
+      // Back off: 2 s, 4 s, … up to a minute (an auth failure has set a longer wait already).
+      if (this.client.options.reconnectPeriod! < (opts.authRetryMs ?? 300_000)) {
+        this.client.options.reconnectPeriod = this.reconnectMs;
+        this.reconnectMs = Math.min(this.reconnectMs * 2, opts.maxReconnectMs ?? 60_000);
+      }
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Host and port only: the URL may carry credentials. */
+  get where(): string {
+    try {
+      const u = new URL(this.opts.url);
+      return `${u.hostname}${u.port ? `:${u.port}` : ''}`;
+    } catch {
+      return 'broker';
+    }
+  }
+
+  private onError(err: Error & { code?: string | number }): void {
+    const code = err.code;
+    let msg: string;
+    if (code === 4 || code === 5 || code === 134 || code === 135) {
+      msg = `The MQTT broker ${this.where} rejected the user name or password (${code === 5 || code === 135 ? 'not authorized' : 'bad user name or password'}). Check the MQTT settings; retrying in ${Math.round((this.opts.authRetryMs ?? 300_000) / 60_000)} min.`;
+      this.client.options.reconnectPeriod = this.opts.authRetryMs ?? 300_000;
+    } else if (code === 'ECONNREFUSED') msg = `Cannot reach the MQTT broker ${this.where} (connection refused). Is it running?`;
+    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Cannot find the MQTT broker host ${this.where}.`;
+    else if (code === 'ETIMEDOUT' || /timeout/i.test(err.message)) msg = `The MQTT broker ${this.where} did not answer in time.`;
+    else if (/certificate|self.signed|CERT_/i.test(`${code} ${err.message}`)) {
+      msg = `TLS problem with the MQTT broker ${this.where}: ${err.message}. Set a CA file or allow insecure TLS.`;
+    } else msg = `MQTT broker ${this.where}: ${err.message}`;
+    this.setProblem(msg);
+  }
+
+  private setProblem(p: string | undefined): void {
+    if (p === this.problem) return;
+    const had = this.problem;
+    this.problem = p;
+    if (p) this.opts.logger.warn(p);
+    else if (had) this.opts.logger.info('MQTT broker connection restored');
+    this.emit('status', p);
+  }
+
+  /** Publish now or not at all: while disconnected nothing is queued. */
+  publish(topic: string, payload: string | Buffer, opts: PublishOptions = {}): boolean {
+    if (!this.client.connected) return false;
+    this.publishedCount++;
+    this.client.publish(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false }, (err) => {
+      if (err && !this.ended) this.opts.logger.debug(`Publish to ${topic} failed: ${err.message}`);
+    });
+    return true;
+  }
+
+  subscribe(filter: string): void {
+    this.client.subscribe(filter, { qos: 0 }, (err) => {
+      if (err && !this.ended) this.opts.logger.warn(`Could not subscribe to ${filter}`, err);
+    });
+  }
+
+  unsubscribe(filter: string): void {
+    this.client.unsubscribe(filter);
+  }
+
+  /** Publish the last messages (e.g. `offline`), wait for them with a timeout, then disconnect cleanly. */
+  async close(last: { topic: string; payload: string }[] = [], timeoutMs = 3_000): Promise<void> {
+    if (this.ended) return;
+    const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
+    if (this.client.connected) {
+      await timeout(Promise.all(last.map((m) => this.client.publishAsync(m.topic, m.payload, { qos: 1, retain: true }).catch(() => undefined))));
+    }
+    this.ended = true;
+    await timeout(this.client.endAsync(!this.client.connected).catch(() => undefined));
+    this.client.end(true);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The MQTT sink: turns core snapshots into topics. Owns everything Home Assistant sees: the bridge's
+ * availability, discovery (re-sent after Home Assistant's birth message), per-battery availability and state,
+ * the original script's flat topics, and the opt-in firmware-compatible topics.
+ */
+import type { IPublishPacket } from 'mqtt';
+import type { BatteryReading, BridgeSnapshot } from '../core/snapshot.js';
+import type { Logger } from '../log/logger.js';
+import { deviceState, quickState, systemState } from './compat.js';
+import type { MqttConnection } from './connection.js';
+import { discoveryPayload, statePayload, type DiscoveryContext } from './discovery.js';
+import { topics } from './topics.js';
+
+export interface KeyValueStore {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+}
+
+export interface PublisherOptions {
+  connection: MqttConnection;
+  base: string;
+  prefix: string;
+  discovery: boolean;
+  nativeCompat: boolean;
+  appVersion: string;
+  logger: Logger;
+  store?: KeyValueStore;
+  /** Publishing switched on (the tray's checkbox); off = batteries unavailable, no states. */
+  enabled?: boolean;
+  /** Delay before re-publishing after Home Assistant's birth message (default: random 1–5 s). */
+  birthDelayMs?: () => number;
+  /** Re-send an unchanged state at least this often. */
+  heartbeatMs?: number;
+  /** Controls add their entities and state keys here. */
+  extraComponents?: DiscoveryContext['extraComponents'];
+  extraState?: (sn: string) => Record<string, unknown> | undefined;
+  onCommand?: (sn: string, key: string, payload: string, packet: IPublishPacket) => void;
+  now?: () => number;
+}
+
+/** What was last announced, so a change of base topic or prefix can clear the old retained configs. */
+interface Announced {
+  base: string;
+  prefix: string;
+  sns: string[];
+}
+const ANNOUNCED_KEY = 'mqtt.announced';
+const NATIVE_SLOW_MS = 5 * 60_000;
+
+export class MqttPublisher {
+  private snapshot?: BridgeSnapshot;
+  private enabled: boolean;
+  private readonly lastState = new Map<string, { json: string; at: number }>();
+  private readonly lastAvailability = new Map<string, string>();
+  private readonly lastDiscovery = new Map<string, string>();
+  private lastRaw: Record<string, string | undefined> = {};
+  private nativeSlowAt = 0;
+  private birthTimer?: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly o: PublisherOptions) {
+    this.enabled = o.enabled ?? true;
+    this.now = o.now ?? Date.now;
+    const c = o.connection;
+    c.on('connect', () => this.onConnect());
+    c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  setEnabled(on: boolean): void {
+    if (on === this.enabled) return;
+    this.enabled = on;
+    this.o.logger.info(on ? 'Publishing to MQTT switched on' : 'Publishing to MQTT switched off: batteries marked unavailable');
+    this.lastState.clear();
+    if (this.snapshot) this.publishSnapshot(this.snapshot);
+  }
+
+  /** Sink entry point: called with every snapshot the core produces. */
+  onSnapshot(s: BridgeSnapshot): void {
+    this.snapshot = s;
+    if (this.o.connection.connected) this.publishSnapshot(s);
+    // While disconnected only the latest snapshot is kept; it goes out on reconnect.
+  }
+
+  /** Re-send everything (HA birth, reconnect). */
+  republish(): void {
+    this.lastState.clear();
+    this.lastAvailability.clear();
+    this.lastDiscovery.clear();
+    this.lastRaw = {};
+    this.nativeSlowAt = 0;
+    if (this.snapshot) this.publishSnapshot(this.snapshot);
+  }
+
+  async shutdown(): Promise<void> {
+    clearTimeout(this.birthTimer);
+    // A clean disconnect does not fire the will: say offline ourselves.
+    await this.o.connection.close([{ topic: topics.bridgeState(this.o.base), payload: 'offline' }]);
+  }
+
+  // ---- connection events ----------------------------------------------------------------------------------
+
+  private onConnect(): void {
+    const c = this.o.connection;
+    c.publish(topics.bridgeState(this.o.base), 'online', { retain: true, qos: 1 });
+    c.subscribe(topics.haStatus(this.o.prefix));
+    if (this.o.onCommand) c.subscribe(topics.commandFilter(this.o.base));
+    this.clearStaleAnnouncements();
+    this.republish();
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (topic === topics.haStatus(this.o.prefix)) {
+      if (payload.toString() !== 'online') return;
+      if (this.birthTimer) return; // debounce repeated births
+      const delay = this.o.birthDelayMs?.() ?? 1_000 + Math.random() * 4_000;
+      this.o.logger.info(`Home Assistant came online; re-publishing discovery and states in ${(delay / 1000).toFixed(1)} s`);
+      this.birthTimer = setTimeout(() => {
+        this.birthTimer = undefined;
+        this.republish();
+      }, delay);
+      return;
+    }
+    const prefix = `${this.o.base}/`;
+    if (this.o.onCommand && topic.startsWith(prefix) && topic.endsWith('/set')) {
+      const parts = topic.slice(prefix.length).split('/');
+      if (parts.length === 3) this.o.onCommand(parts[0]!, parts[1]!, payload.toString(), packet);
+    }
+  }
+
+  /** Base topic or prefix changed since the last run, or a battery is gone: clear the old retained topics. */
+  private clearStaleAnnouncements(): void {
+    const store = this.o.store;
+    const before = store?.get<Announced>(ANNOUNCED_KEY);
+    if (!before) return;
+    const current = new Set(this.snapshot?.batteries.map((b) => b.sn) ?? []);
+    const moved = before.base !== this.o.base || before.prefix !== this.o.prefix;
+    const gone = moved ? before.sns : current.size ? before.sns.filter((sn) => !current.has(sn)) : [];
+    if (!gone.length) return;
+    for (const sn of gone) {
+      this.o.connection.publish(topics.discovery(before.prefix, sn), '', { retain: true, qos: 1 });
+      this.o.connection.publish(topics.state(before.base, sn), '', { retain: true, qos: 1 });
+      this.o.connection.publish(topics.availability(before.base, sn), '', { retain: true, qos: 1 });
+    }
+    if (before.base !== this.o.base) this.o.connection.publish(topics.bridgeState(before.base), '', { retain: true, qos: 1 });
+    this.o.logger.info(`Removed ${gone.length} old Home Assistant config(s) under ${before.prefix}/ and ${before.base}/`);
+    store!.set(ANNOUNCED_KEY, { base: this.o.base, prefix: this.o.prefix, sns: moved ? [] : before.sns.filter((sn) => current.has(sn)) });
+  }
+
+  private remembered = '';
+  private remember(sns: string[]): void {
+    const store = this.o.store;
+    const key = sns.join();
+    if (!store || key === this.remembered) return; // the store is a file: touch it only when something changed
+    this.remembered = key;
+    const before = store.get<Announced>(ANNOUNCED_KEY);
+    const known = before && before.base === this.o.base && before.prefix === this.o.prefix ? before.sns : [];
+    const all = [...new Set([...known, ...sns])].sort();
+    if (!before || before.base !== this.o.base || before.prefix !== this.o.prefix || all.join() !== known.join()) {
+      store.set(ANNOUNCED_KEY, { base: this.o.base, prefix: this.o.prefix, sns: all });
+    }
+  }
+
+  // ---- publishing -----------------------------------------------------------------------------------------
+
+  private publishSnapshot(s: BridgeSnapshot): void {
+    const now = this.now();
+    if (this.o.discovery) {
+      for (const b of s.batteries) this.publishDiscovery(b);
+      if (s.batteries.length) this.remember(s.batteries.map((b) => b.sn));
+    }
+    for (const b of s.batteries) {
+      const available = this.enabled && b.fresh ? 'online' : 'offline';
+      if (this.lastAvailability.get(b.sn) !== available) {
+        this.o.connection.publish(topics.availability(this.o.base, b.sn), available, { retain: true, qos: 1 });
+        this.lastAvailability.set(b.sn, available);
+      }
+      if (!this.enabled || b.updatedAt === undefined) continue;
+      const json = JSON.stringify(statePayload(b, this.o.extraState?.(b.sn)));
+      const last = this.lastState.get(b.sn);
+      if (!last || last.json !== json || now - last.at >= (this.o.heartbeatMs ?? 60_000)) {
+        this.o.connection.publish(topics.state(this.o.base, b.sn), json, { retain: true });
+        this.lastState.set(b.sn, { json, at: now });
+      }
+    }
+    if (!this.enabled) return;
+    const first = s.batteries.find((b) => b.master && b.updatedAt !== undefined);
+    if (first) this.publishLegacy(first);
+    if (this.o.nativeCompat) this.publishNative(s.batteries, now);
+  }
+
+  private publishDiscovery(b: BatteryReading): void {
+    const payload = JSON.stringify(discoveryPayload(b, { base: this.o.base, appVersion: this.o.appVersion, extraComponents: this.o.extraComponents }));
+    if (this.lastDiscovery.get(b.sn) === payload) return;
+    if (this.o.connection.publish(topics.discovery(this.o.prefix, b.sn), payload, { retain: true, qos: 1 })) this.lastDiscovery.set(b.sn, payload);
+  }
+
+  /** The original script's topics: `power-battery` is + into the battery, − out of it, as the script did. */
+  private publishLegacy(b: BatteryReading): void {
+    const c = this.o.connection;
+    const base = this.o.base;
+    const num = (name: Parameters<typeof topics.legacy>[1], v: number | undefined) => {
+      if (v !== undefined) c.publish(topics.legacy(base, name), String(v), { retain: true });
+    };
+    num('soc', b.soc);
+    num('power-battery', b.batteryPower === undefined ? undefined : b.batteryPower === 0 ? 0 : -b.batteryPower);
+    num('power-to-battery', b.powerToBattery);
+    num('power-from-battery', b.powerFromBattery);
+    for (const key of ['flow', 'station', 'inverter'] as const) {
+      const raw = b.raw[key];
+      if (raw !== undefined && raw !== this.lastRaw[key]) {
+        c.publish(topics.legacy(base, key), raw, { retain: true });
+        this.lastRaw[key] = raw;
+      }
+    }
+  }
+
+  private publishNative(batteries: BatteryReading[], now: number): void {
+    const c = this.o.connection;
+    const slow = now >= this.nativeSlowAt;
+    for (const b of batteries) {
+      if (b.updatedAt === undefined || !b.fresh) continue;
+      c.publish(topics.native(this.o.prefix, b.sn, 'quick'), JSON.stringify(quickState(b)), { qos: 0 });
+      if (slow) {
+        c.publish(topics.native(this.o.prefix, b.sn, 'device'), JSON.stringify(deviceState(b)), { qos: 1 });
+        if (b.master) c.publish(topics.native(this.o.prefix, b.sn, 'system'), JSON.stringify(systemState(b)), { qos: 1 });
+      }
+    }
+    if (slow) this.nativeSlowAt = now + NATIVE_SLOW_MS;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Desktop notifications through node-notifier, with the OS's own command as a fallback where node-notifier
+ * cannot deliver (its macOS helper is x86_64-only; Windows needs SnoreToast). Never throws, never blocks.
+ */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import type { Logger } from '../log/logger.js';
+
+export interface Notifier {
+  notify(title: string, message: string): Promise<void>;
+}
+
+type NodeNotifier = { notify(opts: object, cb: (err: Error | null) => void): void };
+
+export class DesktopNotifier implements Notifier {
+  private nodeNotifier?: NodeNotifier | null;
+  constructor(
+    private readonly logger: Logger,
+    private readonly appName = 'Hoymiles Tray',
+  ) {}
+
+  private load(): NodeNotifier | null {
+    if (this.nodeNotifier !== undefined) return this.nodeNotifier;
+    try {
+      this.nodeNotifier = createRequire(import.meta.url)('node-notifier') as NodeNotifier;
+    } catch {
+      this.nodeNotifier = null;
+    }
+    return this.nodeNotifier;
+  }
+
+  async notify(title: string, message: string): Promise<void> {
+    const nn = this.load();
+    const viaLibrary = nn
+      ? await new Promise<Error | null>((resolve) => {
+          try {
+            nn.notify({ title, message, appID: this.appName, wait: false, sound: false }, (err) => resolve(err ?? null));
+          } catch (e) {
+            resolve(e as Error);
+          }
+        })
+      : new Error('node-notifier is not available');
+    if (!viaLibrary) return;
+    this.logger.debug(`node-notifier could not deliver (${viaLibrary.message}); using the OS command`);
+    const err = await osNotify(title, message);
+    if (err) this.logger.warn(`Could not show a notification: ${err.message}`);
+  }
+}
+
+/** The OS's own way: osascript (macOS), notify-send (Linux), a PowerShell balloon (Windows). */
+export function osNotify(title: string, message: string, platform = process.platform): Promise<Error | null> {
+  let cmd: string;
+  let args: string[];
+  if (platform === 'darwin') {
+    cmd = 'osascript';
+    args = ['-e', `display notification ${JSON.stringify(message)} with title ${JSON.stringify(title)}`];
+  } else if (platform === 'win32') {
+    const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    cmd = 'powershell.exe';
+    args = [
+      '-NoProfile',
+      '-NonInteractive',
+      '-WindowStyle',
+      'Hidden',
+      '-Command',
+      `Add-Type -AssemblyName System.Windows.Forms; $n = New-Object System.Windows.Forms.NotifyIcon; $n.Icon = [System.Drawing.SystemIcons]::Information; $n.Visible = $true; $n.ShowBalloonTip(8000, ${q(title)}, ${q(message)}, 'Info'); Start-Sleep -Seconds 9; $n.Dispose()`,
+    ];
+  } else {
+    cmd = 'notify-send';
+    args = ['--app-name=Hoymiles Tray', title, message];
+  }
+  return new Promise((resolve) => {
+    try {
+      execFile(cmd, args, { timeout: 15_000, windowsHide: true }, (err) => resolve(err ?? null));
+    } catch (e) {
+      resolve(e as Error);
+    }
+  });
+}
