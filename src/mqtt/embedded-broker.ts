@@ -11,6 +11,11 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(port = 0, host = '127.0.0.1'): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -22,7 +27,7 @@ export async function startEmbeddedBroker(port = 0, host = '127.0.0.1'): Promise
     close: () =>
       new Promise<void>((resolve) => {
         broker.close(() => server.close(() => resolve()));
-        server.closeAllConnections?.();
+        for (const s of sockets) s.destroy();
       }),
   };
 }
