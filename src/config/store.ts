@@ -1,0 +1,232 @@
+/**
+ * Stored settings (tray): the non-secret fields in `config.json`, the app's running state (energy counters,
+ * login block, last discovery) in `state.json`, both beside each other, mode 0600, written atomically by conf.
+ * Passwords never go here: they live in the SecretStore.
+ *
+ * A damaged file never stops the app: it is renamed to `<name>.json.corrupt-<timestamp>` (so nothing is lost
+ * and the user can look at it), the store starts from defaults and `warning` says so in plain words.
+ */
+import Conf from 'conf';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { DEFAULTS, SECRET_FIELDS, validateSettings, type Settings } from './settings.js';
+
+const PROJECT_NAME = 'hoymiles-tray';
+const FILE_MODE = 0o600;
+
+type StoredKey = Exclude<keyof Settings, (typeof SECRET_FIELDS)[number]>;
+
+const SECRET_SET = new Set<string>(SECRET_FIELDS);
+const STORED_KEYS = (Object.keys(DEFAULTS) as (keyof Settings)[]).filter((k): k is StoredKey => !SECRET_SET.has(k));
+
+/** JSON-schema types only: the value rules live in validateSettings, checked on load. */
+function schemaFor(key: StoredKey): Record<string, unknown> {
+  const v = DEFAULTS[key];
+  if (Array.isArray(v)) return { type: 'array', items: { type: 'integer' } };
+  if (typeof v === 'boolean') return { type: 'boolean' };
+  if (typeof v === 'number') return { type: 'number' };
+  return { type: 'string' };
+}
+const SCHEMA = Object.fromEntries(STORED_KEYS.map((k) => [k, schemaFor(k)]));
+
+export interface StoreOptions {
+  /** Folder for config.json/state.json; default HOYMILES_TRAY_CONFIG_DIR, else the OS config folder. */
+  dir?: string;
+  logger: Logger;
+  /** For tests; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+function resolveDir(opts: StoreOptions): string | undefined {
+  const fromEnv = (opts.env ?? process.env).HOYMILES_TRAY_CONFIG_DIR?.trim();
+  return opts.dir ?? (fromEnv ? fromEnv : undefined);
+}
+
+function isDamage(err: unknown): boolean {
+  return err instanceof SyntaxError || (err instanceof Error && err.message.startsWith('Config schema violation'));
+}
+
+/** Renames a damaged file out of the way; returns the new path (or undefined when nothing could be moved). */
+function setAside(path: string, logger: Logger): string | undefined {
+  const stamp = new Date().toISOString().replace(/:/g, '');
+  let target = `${path}.corrupt-${stamp}`;
+  for (let i = 1; existsSync(target); i++) target = `${path}.corrupt-${stamp}-${i}`;
+  try {
+    renameSync(path, target);
+    return target;
+  } catch (err) {
+    logger.error(`Could not move the damaged file ${path} aside`, err);
+    return undefined;
+  }
+}
+
+/**
+ * Opens a conf instance; a file conf cannot read (bad JSON, wrong types) is set aside and a fresh one started.
+ * `onDamage` receives the path it was moved to.
+ */
+function openConf<T extends Record<string, unknown>>(
+  options: ConstructorParameters<typeof Conf<T>>[0],
+  logger: Logger,
+  onDamage: (file: string, movedTo: string | undefined, err: unknown) => void,
+): Conf<T> {
+  try {
+    return new Conf<T>(options);
+  } catch (err) {
+    if (!isDamage(err)) throw err;
+    const probe = new Conf<T>({ ...options, schema: undefined, clearInvalidConfig: true } as typeof options);
+    const movedTo = setAside(probe.path, logger);
+    onDamage(probe.path, movedTo, err);
+    // If the rename failed, let conf ignore the unreadable file rather than refuse to start.
+    return new Conf<T>({ ...options, clearInvalidConfig: movedTo === undefined });
+  }
+}
+
+function baseOptions(dir: string | undefined) {
+  if (dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return {
+    projectName: PROJECT_NAME,
+    projectSuffix: '', // ~/.config/hoymiles-tray, %APPDATA%\hoymiles-tray\Config, ~/Library/Preferences/hoymiles-tray
+    ...(dir ? { cwd: dir } : {}),
+    configFileMode: FILE_MODE,
+    accessPropertiesByDotNotation: false,
+    clearInvalidConfig: false,
+  };
+}
+
+function damagedMessage(file: string, movedTo: string | undefined, what: string, fallback: string): string {
+  return movedTo
+    ? `The ${what} file was damaged; it was set aside as ${movedTo} and ${fallback}.`
+    : `The ${what} file (${file}) was damaged and could not be moved aside; ${fallback}.`;
+}
+
+export class ConfigStore {
+  /** A plain-words message for the user when the stored settings could not be used as they were. */
+  warning?: string;
+  private conf: Conf<Record<string, unknown>>;
+  private readonly logger: Logger;
+
+  constructor(opts: StoreOptions) {
+    this.logger = opts.logger;
+    this.conf = openConf<Record<string, unknown>>(
+      { ...baseOptions(resolveDir(opts)), configName: 'config', schema: SCHEMA as never },
+      this.logger,
+      (file, movedTo, err) => this.damaged(file, movedTo, err),
+    );
+  }
+
+  /** Full path of config.json. */
+  get path(): string {
+    return this.conf.path;
+  }
+  /** The folder holding config.json, state.json and (without a keychain) secrets.json. */
+  get dir(): string {
+    return dirname(this.conf.path);
+  }
+
+  /** Stored settings on top of the defaults; the password fields are always empty (see the SecretStore). */
+  load(): Settings {
+    const raw = this.read();
+    const s: Settings = { ...DEFAULTS, stationIds: [...DEFAULTS.stationIds] };
+    for (const k of STORED_KEYS) if (k in raw) (s as unknown as Record<string, unknown>)[k] = raw[k];
+    for (const k of SECRET_FIELDS) s[k] = '';
+
+    // A hand-edited value of the right type can still be out of range: use the default for that field.
+    const errors = validateSettings(s);
+    const bad = Object.keys(errors) as (keyof Settings)[];
+    if (bad.length) {
+      for (const k of bad) (s as unknown as Record<string, unknown>)[k] = DEFAULTS[k];
+      const msg = `Some stored settings were not valid (${bad.join(', ')}); their defaults are used.`;
+      if (this.warning !== msg) this.logger.warn(msg);
+      this.warning ??= msg;
+      if (Object.keys(validateSettings(s)).length) return { ...DEFAULTS, stationIds: [] };
+    }
+    return s;
+  }
+
+  /** Stores the given fields; password fields and unknown keys are ignored. */
+  save(partial: Partial<Settings>): void {
+    const values: Record<string, unknown> = {};
+    for (const k of STORED_KEYS) if (partial[k] !== undefined) values[k] = partial[k];
+    if (!Object.keys(values).length) return;
+    this.read(); // sets a damaged file aside before conf would refuse to write over it
+    this.conf.set(values);
+  }
+
+  get publishEnabled(): boolean {
+    const v = this.read().publishEnabled;
+    return typeof v === 'boolean' ? v : DEFAULTS.publishEnabled;
+  }
+  set publishEnabled(v: boolean) {
+    this.save({ publishEnabled: v });
+  }
+
+  /** The stored object; a file damaged while running is set aside like at start-up. */
+  private read(): Record<string, unknown> {
+    try {
+      return this.conf.store;
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
+      return {};
+    }
+  }
+
+  private damaged(file: string, movedTo: string | undefined, err: unknown): void {
+    this.warning = damagedMessage(file, movedTo, 'settings', 'defaults are used');
+    this.logger.warn(this.warning, err);
+  }
+}
+
+/**
+ * Small key/value store for what the app remembers between runs (energy counters, the login block,
+ * the last published discovery). Keys are flat strings ('cloud.session' is one key, not a path).
+ */
+export class StateStore {
+  warning?: string;
+  private conf: Conf<Record<string, unknown>>;
+  private readonly logger: Logger;
+
+  constructor(opts: StoreOptions) {
+    this.logger = opts.logger;
+    this.conf = openConf<Record<string, unknown>>(
+      { ...baseOptions(resolveDir(opts)), configName: 'state', schema: {} },
+      this.logger,
+      (file, movedTo, err) => this.damaged(file, movedTo, err),
+    );
+  }
+
+  get path(): string {
+    return this.conf.path;
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.read()[key] as T | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    if (value === undefined) return this.delete(key);
+    this.read();
+    this.conf.set(key, value);
+  }
+
+  delete(key: string): void {
+    if (!(key in this.read())) return;
+    this.conf.delete(key);
+  }
+
+  private read(): Record<string, unknown> {
+    try {
+      return this.conf.store;
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
+      return {};
+    }
+  }
+
+  private damaged(file: string, movedTo: string | undefined, err: unknown): void {
+    this.warning = damagedMessage(file, movedTo, 'state', 'the app starts without its saved state (energy counters begin again)');
+    this.logger.warn(this.warning, err);
+  }
+}

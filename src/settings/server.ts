@@ -1,0 +1,374 @@
+/**
+ * The settings page's local web server. Only this user's browser, opened from the tray, may use it:
+ * - it listens on 127.0.0.1 only, on a random port;
+ * - the URL carries a random secret; the first visit trades it for an HttpOnly SameSite=Strict cookie and
+ *   redirects to a clean URL; anything without secret or cookie gets 403;
+ * - the Host header must name 127.0.0.1 or localhost with our port (DNS rebinding), a foreign Origin or a
+ *   cross-site fetch is refused, and every POST needs the page's CSRF token in a header plus a JSON body;
+ * - passwords go one way only: into the SecretStore. The page shows whether one is stored, never its value.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ConfigStore } from '../config/store.js';
+import { ENV_VARS, settingsFromEnv } from '../config/env.js';
+import type { SecretStore } from '../config/secrets.js';
+import { DEFAULTS, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
+import { addSecret, redact, type Logger } from '../log/logger.js';
+import { FIELDS, renderPage, type FieldDef, type PageState } from './page.js';
+
+export interface SettingsServerOptions {
+  store: ConfigStore;
+  secrets: SecretStore;
+  logger: Logger;
+  /** Fields set by environment variables: shown read-only with a note, never changed by a save. */
+  envOverrides?: Set<keyof Settings>;
+  /** Throws an Error with a user-readable message. */
+  testLogin(email: string, password: string): Promise<{ stations: { sid: number; name: string; batteries: string[] }[] }>;
+  /** Throws an Error with a user-readable message. */
+  testMqtt(url: string, user: string, password: string): Promise<void>;
+  /** After a successful save: the stored settings with the stored passwords filled in (no environment applied). */
+  onSaved(settings: Settings): void;
+  /** Shown at the top of the page, e.g. where passwords are kept when there is no keychain. */
+  secretStorageNote?: string;
+  /** For tests: where environment values are read for display (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface SettingsServer {
+  /** Open this in the browser: it carries the access secret. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type SecretKey = 'hoymilesPassword' | 'mqttPassword';
+const SECRET_KEYS: SecretKey[] = ['hoymilesPassword', 'mqttPassword'];
+const MAX_BODY = 64 * 1024;
+
+function sameSecret(a: string | undefined, b: string): boolean {
+  if (typeof a !== 'string') return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new HttpError(413, 'Request too large.');
+    chunks.push(chunk);
+  }
+  try {
+    const v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'The request was not understood.');
+}
+
+/** A form value into the field's type; anything unusable becomes NaN/'' so validateSettings names the field. */
+function convert(f: FieldDef, v: unknown): unknown {
+  switch (f.kind) {
+    case 'switch':
+      return v === true || v === 'true' || v === 'on';
+    case 'number': {
+      if (typeof v === 'number') return v;
+      const t = String(v ?? '').trim();
+      return t === '' ? Number.NaN : Number(t);
+    }
+    case 'ids': {
+      if (Array.isArray(v)) return v.map(Number);
+      return String(v ?? '')
+        .split(/[,;\s]+/)
+        .filter(Boolean)
+        .map((x) => (/^\d+$/.test(x) ? Number(x) : Number.NaN));
+    }
+    default:
+      return typeof v === 'string' ? v.trim() : String(v ?? '').trim();
+  }
+}
+
+export async function startSettingsServer(opts: SettingsServerOptions): Promise<SettingsServer> {
+  const log = opts.logger;
+  const envFields = opts.envOverrides ?? new Set<keyof Settings>();
+  const secret = randomBytes(32).toString('base64url');
+  const session = randomBytes(32).toString('base64url');
+  const csrf = randomBytes(32).toString('base64url');
+  let port = 0;
+  let cookieName = 'hoymiles_tray';
+
+  const envVarOf = (key: keyof Settings): string | undefined => {
+    const name = Object.entries(ENV_VARS).find(([, v]) => v.field === key)?.[0];
+    return key === 'mqttUrl' && name ? `${name} (or MQTT_BROKER/MQTT_PORT)` : name;
+  };
+
+  /** Values from the environment for the fields it sets (display and tests only; saves never store them). */
+  const effective = (base: Settings): Settings => {
+    if (!envFields.size) return base;
+    try {
+      return settingsFromEnv(opts.env ?? process.env, base).settings;
+    } catch {
+      return base;
+    }
+  };
+
+  async function storedSecrets(): Promise<Record<SecretKey, string | undefined>> {
+    const out = {} as Record<SecretKey, string | undefined>;
+    for (const k of SECRET_KEYS) {
+      try {
+        out[k] = (await opts.secrets.get(k)) || undefined;
+      } catch (err) {
+        log.warn(`Could not read the stored ${k}`, err);
+        out[k] = undefined;
+      }
+    }
+    return out;
+  }
+
+  async function pageState(): Promise<PageState> {
+    const stored = opts.store.load();
+    const shown = effective(stored);
+    const values: Partial<Settings> = {};
+    for (const f of FIELDS) if (f.kind !== 'password') (values as Record<string, unknown>)[f.key] = envFields.has(f.key) ? shown[f.key] : stored[f.key];
+    const secrets = await storedSecrets();
+    const env: PageState['env'] = {};
+    for (const k of envFields) {
+      const name = envVarOf(k);
+      if (name) env[k] = name;
+    }
+    const notes: PageState['notes'] = [];
+    if (opts.store.warning) notes.push({ level: 'warn', text: opts.store.warning });
+    const storageNote = opts.secretStorageNote ?? (opts.secrets.kind === 'file' ? 'Passwords are stored in a file readable only by you (no keychain found).' : undefined);
+    if (storageNote) notes.push({ level: 'info', text: storageNote });
+    return { values, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword }, env, notes };
+  }
+
+  async function save(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
+    const stored = opts.store.load();
+    const candidate: Settings = { ...stored, stationIds: [...stored.stationIds] };
+    for (const f of FIELDS) {
+      if (f.kind === 'password' || envFields.has(f.key) || !(f.key in body)) continue;
+      (candidate as unknown as Record<string, unknown>)[f.key] = convert(f, body[f.key]);
+    }
+    const errors: FieldErrors = validateSettings(candidate);
+    // Env-set fields cannot be fixed here; their stored values are not what runs anyway.
+    for (const k of envFields) delete errors[k];
+    if (Object.keys(errors).length) return { status: 422, json: { errors } };
+
+    const newSecrets: Partial<Record<SecretKey, string>> = {};
+    for (const k of SECRET_KEYS) {
+      const v = body[k];
+      if (typeof v === 'string' && v !== '' && !envFields.has(k)) newSecrets[k] = v;
+    }
+    for (const v of Object.values(newSecrets)) addSecret(v);
+    try {
+      for (const [k, v] of Object.entries(newSecrets)) await opts.secrets.set(k as SecretKey, v);
+    } catch (err) {
+      log.error('Could not store a password', err);
+      return { status: 500, json: { error: `The password could not be stored: ${redact(err instanceof Error ? err.message : String(err))}. Nothing else was changed.` } };
+    }
+    // Only what changed: values left alone keep following the defaults of future versions.
+    const changed = FIELDS.filter((f) => f.kind !== 'password' && JSON.stringify(candidate[f.key]) !== JSON.stringify(stored[f.key])).map((f) => f.key);
+    opts.store.save(Object.fromEntries(changed.map((k) => [k, candidate[k]])) as Partial<Settings>);
+    log.info(`Settings saved${changed.length || Object.keys(newSecrets).length ? ` (changed: ${[...changed, ...Object.keys(newSecrets)].join(', ')})` : ' (no changes)'}.`);
+
+    const secrets = await storedSecrets();
+    const full: Settings = { ...opts.store.load(), hoymilesPassword: secrets.hoymilesPassword ?? '', mqttPassword: secrets.mqttPassword ?? '' };
+    try {
+      opts.onSaved(full);
+    } catch (err) {
+      log.error('Applying the new settings failed', err);
+    }
+    return { status: 200, json: { ok: true, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword } } };
+  }
+
+  /** The password from the form, else the environment's (if it sets it), else the stored one. */
+  async function passwordFor(key: SecretKey, typed: unknown): Promise<string> {
+    if (envFields.has(key)) return effective(opts.store.load())[key] ?? '';
+    if (typeof typed === 'string' && typed !== '') return typed;
+    return (await storedSecrets())[key] ?? '';
+  }
+
+  const message = (err: unknown): string => redact(err instanceof Error ? err.message : String(err)) || 'The test failed.';
+
+  async function testLogin(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
+    const email = envFields.has('hoymilesEmail') ? effective(opts.store.load()).hoymilesEmail : String(body.email ?? '').trim();
+    const password = await passwordFor('hoymilesPassword', body.password);
+    if (!email) return { status: 422, json: { errors: { hoymilesEmail: 'Enter the e-mail address of the S-Miles Home account.' } } };
+    const bad = validateSettings({ ...DEFAULTS, hoymilesEmail: email }).hoymilesEmail;
+    if (bad) return { status: 422, json: { errors: { hoymilesEmail: bad } } };
+    if (!password) return { status: 422, json: { errors: { hoymilesPassword: 'Enter the password.' } } };
+    addSecret(password);
+    try {
+      const r = await opts.testLogin(email, password);
+      const stations = (r?.stations ?? []).map((s) => ({ sid: Number(s.sid), name: String(s.name), batteries: (s.batteries ?? []).map(String) }));
+      return { status: 200, json: { ok: true, stations } };
+    } catch (err) {
+      log.info('Test login failed', err);
+      return { status: 200, json: { ok: false, error: message(err) } };
+    }
+  }
+
+  async function testMqtt(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
+    const shown = effective(opts.store.load());
+    const url = envFields.has('mqttUrl') ? shown.mqttUrl : String(body.url ?? '').trim();
+    const user = envFields.has('mqttUser') ? shown.mqttUser : String(body.user ?? '').trim();
+    const bad = validateSettings({ ...DEFAULTS, mqttUrl: url }).mqttUrl;
+    if (bad) return { status: 422, json: { errors: { mqttUrl: bad } } };
+    const password = await passwordFor('mqttPassword', body.password);
+    addSecret(password);
+    try {
+      await opts.testMqtt(url, user, password);
+      return { status: 200, json: { ok: true } };
+    } catch (err) {
+      log.info('MQTT test failed', err);
+      return { status: 200, json: { ok: false, error: message(err) } };
+    }
+  }
+
+  function headers(res: ServerResponse, nonce?: string): void {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    const scripts = nonce ? `'nonce-${nonce}'` : "'none'";
+    res.setHeader(
+      'Content-Security-Policy',
+      `default-src 'none'; script-src ${scripts}; style-src ${scripts}; img-src data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+    );
+  }
+
+  function send(res: ServerResponse, status: number, body: string, type: string, nonce?: string): void {
+    headers(res, nonce);
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+  const sendJson = (res: ServerResponse, status: number, v: unknown) => send(res, status, JSON.stringify(v), 'application/json; charset=utf-8');
+  const forbidden = (res: ServerResponse, why: string) => {
+    log.debug(`Settings page: refused a request (${why})`);
+    send(res, 403, 'Forbidden. Open the settings from the tray menu.', 'text/plain; charset=utf-8');
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return forbidden(res, 'host');
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return forbidden(res, 'origin');
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site') return forbidden(res, 'cross-site');
+
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const hasCookie = sameSecret(cookieValue(req, cookieName), session);
+    const hasKey = sameSecret(url.searchParams.get('k') ?? undefined, secret);
+    if (!hasCookie && !hasKey) return forbidden(res, 'no secret');
+
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (hasKey) {
+        // Trade the secret for a cookie and take it out of the address bar.
+        headers(res);
+        res.setHeader('Set-Cookie', `${cookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`);
+        res.writeHead(303, { Location: url.pathname === '/' ? '/' : url.pathname, 'Content-Length': 0 });
+        return void res.end();
+      }
+      if (url.pathname !== '/') return send(res, 404, 'Not found.', 'text/plain; charset=utf-8');
+      const nonce = randomBytes(16).toString('base64');
+      return send(res, 200, renderPage({ nonce, csrf, state: await pageState() }), 'text/html; charset=utf-8', nonce);
+    }
+
+    if (req.method !== 'POST') return send(res, 405, 'Method not allowed.', 'text/plain; charset=utf-8');
+    if (!hasCookie) return forbidden(res, 'no cookie');
+    const token = req.headers['x-csrf-token'];
+    if (!sameSecret(typeof token === 'string' ? token : undefined, csrf)) return forbidden(res, 'csrf');
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return forbidden(res, 'content type');
+
+    const routes: Record<string, (body: Record<string, unknown>) => Promise<{ status: number; json: unknown }>> = {
+      '/api/save': save,
+      '/api/test-login': testLogin,
+      '/api/test-mqtt': testMqtt,
+    };
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    if (!route) return send(res, 404, 'Not found.', 'text/plain; charset=utf-8');
+    const body = await readJson(req);
+    const r = await route(body);
+    sendJson(res, r.status, r.json);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message });
+      log.error('Settings page: request failed', err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'Something went wrong in the app; see its log.' });
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  cookieName = `hoymiles_tray_${port}`;
+  server.on('error', (err) => log.error('Settings page server error', err));
+  log.info(`Settings page listening on http://127.0.0.1:${port}/`);
+
+  return {
+    url: `http://127.0.0.1:${port}/?k=${secret}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Opens `url` in the default browser; never throws (a failure is logged). */
+export function openInBrowser(url: string, logger?: Logger): void {
+  try {
+    if (!/^https?:\/\/[^\s"'&|<>^%]+$/.test(url)) throw new Error('refusing to open an unusual URL');
+    const [cmd, args, extra] =
+      process.platform === 'win32'
+        ? (['cmd', ['/c', 'start', '""', url], { windowsVerbatimArguments: true }] as const)
+        : process.platform === 'darwin'
+          ? (['open', [url], {}] as const)
+          : (['xdg-open', [url], {}] as const);
+    const child = spawn(cmd, [...args], { detached: true, stdio: 'ignore', windowsHide: true, ...extra });
+    // The link only works while this process runs; logging it lets the user open it by hand.
+    child.on('error', (err) => logger?.warn(`Could not start ${cmd} to open the browser; open ${url} by hand`, err));
+    child.on('exit', (code) => {
+      if (code) logger?.warn(`${cmd} could not open the browser (exit code ${code}); open ${url} by hand.`);
+    });
+    child.unref();
+  } catch (err) {
+    logger?.warn('Could not open the browser', err);
+  }
+}

@@ -1,0 +1,378 @@
+/** The settings page in a real (headless) Chromium, plus the server's access rules over raw HTTP. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemorySecretStore } from '../../src/config/secrets.js';
+import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import { ConfigStore } from '../../src/config/store.js';
+import { memoryLogger, redact } from '../../src/log/logger.js';
+import { startSettingsServer, type SettingsServer, type SettingsServerOptions } from '../../src/settings/server.js';
+import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
+
+const HOY_PW = 'Hoy-Secret-pw-4711';
+const MQTT_PW = 'Mqtt-Secret-pw-0815';
+const STATIONS = [
+  { sid: 1234, name: 'Garage', batteries: ['MSA-1A2B3C', 'MSA-4D5E6F'] },
+  { sid: 5678, name: 'Garden shed', batteries: [] },
+];
+
+let dir: string;
+let store: ConfigStore;
+let secrets: MemorySecretStore;
+let server: SettingsServer;
+let saved: Settings[];
+let loginCalls: { email: string; password: string }[];
+let mqttCalls: { url: string; user: string; password: string }[];
+let loginResult: () => Promise<{ stations: typeof STATIONS }>;
+
+async function start(extra: Partial<SettingsServerOptions> = {}): Promise<SettingsServer> {
+  const { logger } = memoryLogger();
+  server = await startSettingsServer({
+    store,
+    secrets,
+    logger,
+    testLogin: async (email, password) => {
+      loginCalls.push({ email, password });
+      return loginResult();
+    },
+    testMqtt: async (url, user, password) => {
+      mqttCalls.push({ url, user, password });
+      if (url.includes('unreachable')) throw new Error('The broker at unreachable:1883 did not answer.');
+    },
+    onSaved: (s) => saved.push(s),
+    ...extra,
+  });
+  return server;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hoymiles-settings-'));
+  store = new ConfigStore({ dir, logger: memoryLogger().logger });
+  secrets = new MemorySecretStore();
+  saved = [];
+  loginCalls = [];
+  mqttCalls = [];
+  loginResult = async () => ({ stations: STATIONS });
+});
+afterEach(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasChromium())('settings page in Chromium', () => {
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('saves values to the store and passwords to the SecretStore, and never shows them again', async () => {
+    await start({ secretStorageNote: 'Passwords are stored in a file readable only by you (no keychain found).' });
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    // The secret left the address bar for a cookie.
+    expect(page.url()).toBe(`http://127.0.0.1:${server.port}/`);
+    await expect(page.title()).resolves.toContain('Settings');
+    expect(await page.locator('.note').textContent()).toContain('no keychain found');
+
+    await page.fill('#f-hoymilesEmail', 'owner@example.com');
+    await page.fill('#f-hoymilesPassword', HOY_PW);
+    await page.fill('#f-mqttUrl', 'mqtt://192.168.1.10:1883');
+    await page.fill('#f-mqttUser', 'ha');
+    await page.fill('#f-mqttPassword', MQTT_PW);
+    await page.fill('#f-baseTopic', 'home/battery');
+    await page.fill('#f-discoveryPrefix', 'homeassistant');
+    await page.fill('#f-intervalSec', '20');
+    await page.fill('#f-stationIntervalSec', '600');
+    await page.fill('#f-lowSocThreshold', '25');
+    await page.locator('label[for="f-notifyLogin"]').click(); // on → off
+    await page.locator('label[for="f-nativeCompat"]').click(); // off → on
+    await page.locator('label[for="f-publishEnabled"]').click(); // on → off
+    await page.click('#test-login');
+    await expect.poll(() => page.locator('#test-login-result').textContent()).toContain('Garage');
+    await page.screenshot({ path: '/tmp/hoymiles-settings-page.png', fullPage: true });
+
+    await page.click('#save');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+
+    expect(store.load()).toMatchObject({
+      hoymilesEmail: 'owner@example.com',
+      mqttUrl: 'mqtt://192.168.1.10:1883',
+      mqttUser: 'ha',
+      baseTopic: 'home/battery',
+      intervalSec: 20,
+      stationIntervalSec: 600,
+      lowSocThreshold: 25,
+      notifyLogin: false,
+      notifyLowSoc: true,
+      nativeCompat: true,
+      publishEnabled: false,
+      hoymilesPassword: '',
+      mqttPassword: '',
+    });
+    expect(store.publishEnabled).toBe(false);
+    expect(await secrets.get('hoymilesPassword')).toBe(HOY_PW);
+    expect(await secrets.get('mqttPassword')).toBe(MQTT_PW);
+    const file = readFileSync(store.path, 'utf8');
+    expect(file).not.toContain(HOY_PW);
+    expect(file).not.toContain(MQTT_PW);
+    // Registered with the logger: redacted from now on.
+    expect(redact(`x ${HOY_PW} ${MQTT_PW}`)).toBe('x *** ***');
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({ hoymilesPassword: HOY_PW, mqttPassword: MQTT_PW, baseTopic: 'home/battery' });
+    // The password inputs were emptied and say "stored".
+    expect(await page.inputValue('#f-hoymilesPassword')).toBe('');
+    expect(await page.getAttribute('#f-mqttPassword', 'placeholder')).toContain('stored');
+
+    await page.reload();
+    const html = await page.content();
+    expect(html).not.toContain(HOY_PW);
+    expect(html).not.toContain(MQTT_PW);
+    expect(await page.inputValue('#f-hoymilesEmail')).toBe('owner@example.com');
+    expect(await page.getAttribute('#f-hoymilesPassword', 'placeholder')).toBe('•••• stored');
+    expect(await page.isChecked('#f-nativeCompat')).toBe(true);
+
+    // Saving again with empty password fields keeps the stored passwords.
+    await page.fill('#f-intervalSec', '30');
+    await page.click('#save');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    expect(store.load().intervalSec).toBe(30);
+    expect(await secrets.get('hoymilesPassword')).toBe(HOY_PW);
+    expect(await secrets.get('mqttPassword')).toBe(MQTT_PW);
+    expect(saved[1]?.mqttPassword).toBe(MQTT_PW);
+    await page.close();
+  });
+
+  it('shows errors next to the fields and saves nothing', async () => {
+    await start();
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.fill('#f-hoymilesPassword', HOY_PW);
+    await page.fill('#f-baseTopic', 'home/#');
+    await page.fill('#f-intervalSec', '0');
+    await page.fill('#f-mqttUrl', 'http://broker');
+    await page.click('#save');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Nothing was saved');
+
+    expect(await page.locator('#err-baseTopic').textContent()).toContain('without spaces, # or +');
+    expect(await page.locator('#err-intervalSec').textContent()).toContain('more than 0');
+    expect(await page.locator('#err-mqttUrl').textContent()).toContain('mqtt://192.168.1.10:1883');
+    expect(await page.getAttribute('#f-baseTopic', 'aria-invalid')).toBe('true');
+    // Each message sits in the same row as its input.
+    const sameRow = await page.evaluate(() => document.getElementById('err-intervalSec')!.closest('.row') === document.getElementById('f-intervalSec')!.closest('.row'));
+    expect(sameRow).toBe(true);
+    expect(await page.locator('#err-hoymilesEmail').textContent()).toBe('');
+
+    expect(store.load()).toEqual(DEFAULTS);
+    expect(await secrets.get('hoymilesPassword')).toBeUndefined();
+    expect(saved).toHaveLength(0);
+
+    // Typing into a field clears its message.
+    await page.fill('#f-intervalSec', '10');
+    expect(await page.locator('#err-intervalSec').textContent()).toBe('');
+    await page.close();
+  });
+
+  it('Test login lists the stations; a failure shows its message; the stored password is used when the field is empty', async () => {
+    await secrets.set('hoymilesPassword', HOY_PW);
+    await start();
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.fill('#f-hoymilesEmail', 'owner@example.com');
+    await page.click('#test-login');
+    const result = page.locator('#test-login-result');
+    await expect.poll(() => result.textContent()).toContain('Login works');
+    const text = (await result.textContent()) ?? '';
+    expect(text).toContain('2 stations, 2 batteries');
+    expect(text).toContain('Garage (station 1234)');
+    expect(text).toContain('MSA-1A2B3C, MSA-4D5E6F');
+    expect(text).toContain('Garden shed');
+    expect(text).toContain('No battery in this station');
+    expect(loginCalls).toEqual([{ email: 'owner@example.com', password: HOY_PW }]);
+
+    loginResult = async () => {
+      throw new Error('The e-mail or password is wrong.');
+    };
+    await page.click('#test-login');
+    await expect.poll(() => result.textContent()).toContain('The e-mail or password is wrong.');
+    expect(await result.getAttribute('class')).toContain('fail');
+
+    await page.fill('#f-mqttUrl', 'mqtt://unreachable:1883');
+    await page.fill('#f-mqttUser', 'ha');
+    await page.click('#test-mqtt');
+    await expect.poll(() => page.locator('#test-mqtt-result').textContent()).toContain('did not answer');
+    await page.fill('#f-mqttUrl', 'mqtt://broker:1883');
+    await page.fill('#f-mqttPassword', MQTT_PW);
+    await page.click('#test-mqtt');
+    await expect.poll(() => page.locator('#test-mqtt-result').textContent()).toContain('Connected');
+    expect(mqttCalls.at(-1)).toEqual({ url: 'mqtt://broker:1883', user: 'ha', password: MQTT_PW });
+    // Testing saves nothing.
+    expect(store.load()).toEqual(DEFAULTS);
+    expect(await secrets.get('mqttPassword')).toBeUndefined();
+    await page.close();
+  });
+
+  it('fields set by environment variables are read-only with a note, and a save leaves them alone', async () => {
+    store.save({ baseTopic: 'stored-topic' });
+    await start({ envOverrides: new Set<keyof Settings>(['baseTopic', 'mqttPassword']), env: { MQTT_TOPIC: 'env-topic', MQTT_PASSWORD: 'env-pw' } });
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await page.isDisabled('#f-baseTopic')).toBe(true);
+    expect(await page.inputValue('#f-baseTopic')).toBe('env-topic');
+    expect(await page.locator('#hint-baseTopic').textContent()).toContain('MQTT_TOPIC');
+    expect(await page.isDisabled('#f-mqttPassword')).toBe(true);
+    expect(await page.content()).not.toContain('env-pw');
+    await page.fill('#f-intervalSec', '45');
+    await page.click('#save');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    expect(store.load()).toMatchObject({ baseTopic: 'stored-topic', intervalSec: 45 });
+    expect(await secrets.get('mqttPassword')).toBeUndefined();
+    await page.close();
+  });
+
+  it('shows the warning about a damaged settings file', async () => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(store.path, '{oops');
+    store = new ConfigStore({ dir, logger: memoryLogger().logger });
+    await start();
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await page.locator('.note.warn').textContent()).toContain('The settings file was damaged');
+    await page.close();
+  });
+});
+
+describe('settings server access rules (raw HTTP)', () => {
+  const base = () => `http://127.0.0.1:${server.port}`;
+
+  /** Trade the URL secret for the cookie, then read the CSRF token from the page. */
+  async function session(): Promise<{ cookie: string; csrf: string }> {
+    const r = await fetch(server.url, { redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/');
+    const setCookie = r.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = setCookie.split(';')[0]!;
+    const page = await fetch(`${base()}/`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1];
+    expect(csrf).toBeTruthy();
+    return { cookie, csrf: csrf! };
+  }
+
+  const post = (path: string, headers: Record<string, string>, body: unknown = { intervalSec: '42' }) =>
+    request(`${base()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('listens on 127.0.0.1 with a 32-byte secret in the URL', async () => {
+    await start();
+    const u = new URL(server.url);
+    expect(u.hostname).toBe('127.0.0.1');
+    expect(u.searchParams.get('k')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('refuses requests without the secret or cookie', async () => {
+    await start();
+    expect((await fetch(`${base()}/`)).status).toBe(403);
+    expect((await fetch(`${base()}/?k=wrong`)).status).toBe(403);
+    expect((await fetch(`${base()}/`, { headers: { cookie: `hoymiles_tray_${server.port}=guess` } })).status).toBe(403);
+    const r = await post('/api/save', {});
+    expect(r.statusCode).toBe(403);
+    await r.body.dump();
+  });
+
+  it('refuses a foreign Host header, even with the secret (DNS rebinding)', async () => {
+    await start();
+    const r = await request(server.url, { headers: { host: `evil.example:${server.port}` } });
+    expect(r.statusCode).toBe(403);
+    await r.body.dump();
+    const ok = await request(server.url.replace('127.0.0.1', 'localhost'), { headers: { host: `localhost:${server.port}` } });
+    expect(ok.statusCode).toBe(303);
+    await ok.body.dump();
+    const wrongPort = await request(server.url, { headers: { host: `127.0.0.1:${server.port + 1}` } });
+    expect(wrongPort.statusCode).toBe(403);
+    await wrongPort.body.dump();
+  });
+
+  it('every POST needs the CSRF token; a foreign Origin is refused', async () => {
+    await start();
+    const { cookie, csrf } = await session();
+
+    const noToken = await post('/api/save', { cookie });
+    expect(noToken.statusCode).toBe(403);
+    await noToken.body.dump();
+    const badToken = await post('/api/test-login', { cookie, 'x-csrf-token': 'nope' }, { email: 'a@b.c', password: 'x' });
+    expect(badToken.statusCode).toBe(403);
+    await badToken.body.dump();
+    const noTokenMqtt = await post('/api/test-mqtt', { cookie }, { url: 'mqtt://x:1883' });
+    expect(noTokenMqtt.statusCode).toBe(403);
+    await noTokenMqtt.body.dump();
+
+    const foreign = await post('/api/save', { cookie, 'x-csrf-token': csrf, origin: 'http://evil.example' });
+    expect(foreign.statusCode).toBe(403);
+    await foreign.body.dump();
+    const crossSite = await post('/api/save', { cookie, 'x-csrf-token': csrf, 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.statusCode).toBe(403);
+    await crossSite.body.dump();
+    const formPost = await request(`${base()}/api/save`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'intervalSec=42',
+    });
+    expect(formPost.statusCode).toBe(403);
+    await formPost.body.dump();
+    // The secret in the URL does not replace cookie + token for a POST.
+    const keyOnly = await post(`/api/save${new URL(server.url).search}`, { 'x-csrf-token': csrf });
+    expect(keyOnly.statusCode).toBe(403);
+    await keyOnly.body.dump();
+    expect(store.load().intervalSec).toBe(DEFAULTS.intervalSec);
+
+    // With everything right it works (same origin allowed).
+    const ok = await post('/api/save', { cookie, 'x-csrf-token': csrf, origin: base() });
+    expect(ok.statusCode).toBe(200);
+    expect(await ok.body.json()).toMatchObject({ ok: true });
+    expect(store.load().intervalSec).toBe(42);
+  });
+
+  it('validation errors come back as {errors: {field: message}} and passwords never come back', async () => {
+    await secrets.set('mqttPassword', MQTT_PW);
+    await start();
+    const { cookie, csrf } = await session();
+    const bad = await post('/api/save', { cookie, 'x-csrf-token': csrf }, { baseTopic: 'a#', intervalSec: '0', mqttUrl: 'nope', hoymilesPassword: HOY_PW });
+    expect(bad.statusCode).toBe(422);
+    const j = (await bad.body.json()) as { errors: Record<string, string> };
+    expect(Object.keys(j.errors).sort()).toEqual(['baseTopic', 'intervalSec', 'mqttUrl']);
+    expect(await secrets.get('hoymilesPassword')).toBeUndefined();
+
+    const page = await fetch(`${base()}/`, { headers: { cookie } });
+    const html = await page.text();
+    expect(html).not.toContain(MQTT_PW);
+    expect(html).toContain('•••• stored');
+  });
+
+  it('sends no-store, a strict CSP and X-Frame-Options DENY', async () => {
+    await start();
+    const { cookie } = await session();
+    const r = await fetch(`${base()}/`, { headers: { cookie } });
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+    const csp = r.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'nonce-[^']+'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const forbidden = await fetch(`${base()}/`);
+    expect(forbidden.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('close() stops the server', async () => {
+    await start();
+    const url = server.url;
+    await server.close();
+    await expect(fetch(url)).rejects.toThrow();
+  });
+});
