@@ -23,6 +23,20 @@ await build({
   define: { __APP_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__import_meta_url' },
 });
 
+// The benchmark runs the fake cloud and the test broker helper in its own process.
+await build({
+  entryPoints: [join(root, 'scripts/bench.ts')],
+  outfile: join(root, 'dist/bench.cjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  packages: 'external',
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+});
+
 // systray2 looks for its helper in <bundle dir>/traybin; node-notifier for vendor/ one level up;
 // the app reads its icons from <bundle dir>/assets.
 const nm = join(root, 'node_modules');

@@ -3,14 +3,15 @@
  * User-Agent. The legacy md5+sha256 `login_c` is only tried where pre-insp hands out no salt.
  */
 import { createHash } from 'node:crypto';
-import { argon2id } from 'hash-wasm';
 import { CloudError } from './errors.js';
 import type { HostRouter } from './hosts.js';
 import { isObject, num, str } from './parse.js';
 import type { Envelope, Transport } from './transport.js';
 
 /** ch = Argon2id(password, hex-decoded salt, t=3, m=32 MiB, p=1, 32 bytes) as lowercase hex. */
-export function argon2Challenge(password: string, saltHex: string): Promise<string> {
+export async function argon2Challenge(password: string, saltHex: string): Promise<string> {
+  // Loaded on demand: a login happens once in hours, and the WASM module is not needed in between.
+  const { argon2id } = await import('hash-wasm');
   return argon2id({
     password,
     salt: Buffer.from(saltHex, 'hex'), // the bytes, not the hex text: that gives a different hash
