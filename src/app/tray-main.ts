@@ -1,0 +1,191 @@
+/**
+ * The tray app: the bridge runs in the background; the tray, the notifier and the settings page are sinks
+ * and controls around it. Settings saved on the page restart the bridge with the new values.
+ */
+import mqtt from 'mqtt';
+import { CloudClient } from '../cloud/client.js';
+import type { Settings } from '../config/settings.js';
+import { DesktopNotifier } from '../notify/notifier.js';
+import { AlertPolicy } from '../notify/alerts.js';
+import { addSecret, type Logger } from '../log/logger.js';
+import { openInBrowser, startSettingsServer } from '../settings/server.js';
+import { TrayApp, type TrayState } from '../tray/tray-app.js';
+import { createBridge, type Bridge } from './bridge.js';
+import type { Stores } from './stores.js';
+import type { BridgeSnapshot } from '../core/snapshot.js';
+
+export interface TrayOptions {
+  logger: Logger;
+  stores: Stores;
+  settings: Settings;
+  fromEnv: Set<keyof Settings>;
+  demo?: { cleanup(): Promise<void>; describe: string };
+}
+
+export async function runTray(o: TrayOptions): Promise<void> {
+  const log = o.logger;
+  let settings = o.settings;
+  for (const w of o.stores.warnings) log.warn(w);
+
+  let bridge: Bridge = build(settings);
+  let snapshot: BridgeSnapshot = bridge.poller.snapshot();
+  const alerts = new AlertPolicy({ lowSocThreshold: settings.lowSocThreshold, lowSoc: settings.notifyLowSoc, login: settings.notifyLogin });
+  const notifier = new DesktopNotifier(log.child('notify'));
+  let tray: TrayApp | undefined;
+  let settingsPage: Awaited<ReturnType<typeof startSettingsServer>> | undefined;
+  let quitting = false;
+
+  const state = (): TrayState => ({
+    snapshot,
+    publishing: bridge.publisher?.isEnabled ?? false,
+    brokerProblem: bridge.publisher?.isEnabled ? bridge.connection?.problem : undefined,
+    lowSocThreshold: settings.lowSocThreshold,
+  });
+  const refreshTray = () => tray?.update(state());
+
+  function build(s: Settings): Bridge {
+    const b = createBridge({
+      settings: s,
+      secrets: o.stores.secrets,
+      state: o.stores.state,
+      logger: log,
+      configDir: o.stores.dir,
+      wrongPasswordRetryMs: null, // a wrong password waits for new credentials from the settings page
+    });
+    b.poller.on('snapshot', (snap) => {
+      snapshot = snap;
+      refreshTray();
+      for (const a of alerts.evaluate(snap)) {
+        log.info(`notification: ${a.title}: ${a.message}`);
+        void notifier.notify(a.title, a.message);
+      }
+    });
+    b.connection?.on('status', refreshTray);
+    b.start();
+    return b;
+  }
+
+  async function openSettings(): Promise<void> {
+    settingsPage ??= await startSettingsServer({
+      store: o.stores.config,
+      secrets: o.stores.secrets,
+      logger: log.child('settings'),
+      envOverrides: o.fromEnv,
+      testLogin,
+      testMqtt,
+      onSaved: (s) => void applySettings(s),
+      secretStorageNote:
+        o.stores.secrets.kind === 'file'
+          ? `No OS keychain was found: passwords are kept in a file readable only by you (${o.stores.dir}).`
+          : undefined,
+    });
+    openInBrowser(settingsPage.url, log);
+  }
+
+  async function applySettings(saved: Settings): Promise<void> {
+    // Environment variables still win over what the page saved.
+    const next = { ...saved };
+    for (const k of o.fromEnv) (next as unknown as Record<string, unknown>)[k] = settings[k];
+    const credentialsChanged = next.hoymilesEmail !== settings.hoymilesEmail || next.hoymilesPassword !== settings.hoymilesPassword;
+    settings = next;
+    alerts.options = { lowSocThreshold: next.lowSocThreshold, lowSoc: next.notifyLowSoc, login: next.notifyLogin };
+    log.info('Settings saved: restarting the bridge with them');
+    const old = bridge;
+    await old.stop();
+    if (credentialsChanged) old.cloud.credentialsChanged();
+    bridge = build(next);
+    snapshot = bridge.poller.snapshot();
+    refreshTray();
+  }
+
+  async function quit(): Promise<void> {
+    if (quitting) return;
+    quitting = true;
+    log.info('Quit: publishing offline and closing');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await bridge.stop().catch((e) => log.error('Error while stopping', e));
+    await settingsPage?.close().catch(() => undefined);
+    await tray?.stop().catch(() => undefined);
+    await o.demo?.cleanup();
+    process.exit(0);
+  }
+
+  try {
+    tray = await TrayApp.start({
+      logger: log.child('tray'),
+      actions: {
+        togglePublish: () => {
+          const on = !(bridge.publisher?.isEnabled ?? false);
+          bridge.publisher?.setEnabled(on);
+          settings = { ...settings, publishEnabled: on };
+          o.stores.config.publishEnabled = on; // the choice survives restarts
+          log.info(`publishing ${on ? 'on' : 'off'}`);
+          refreshTray();
+        },
+        refresh: () => void bridge.poller.refreshNow().catch((e) => log.warn('Refresh failed', e)),
+        openSettings: () => void openSettings().catch((e) => log.error('Cannot open the settings page', e)),
+        quit: () => void quit(),
+      },
+    });
+    refreshTray();
+    log.info(o.demo ? `Tray started. ${o.demo.describe}` : 'Tray started');
+  } catch (e) {
+    log.error(`The tray icon cannot be shown (${(e as Error).message}). The bridge keeps running without it; stop it with Ctrl+C.`);
+  }
+
+  process.once('SIGINT', () => void quit());
+  process.once('SIGTERM', () => void quit());
+
+  if (!settings.hoymilesEmail || !settings.hoymilesPassword) {
+    log.info('No Hoymiles credentials yet: opening the settings page');
+    await openSettings().catch((e) => log.error('Cannot open the settings page', e));
+  }
+
+  async function testLogin(email: string, password: string) {
+    addSecret(password);
+    const client = new CloudClient({
+      baseUrl: settings.apiUrl || undefined,
+      credentials: () => ({ email, password }),
+      session: { loadToken: async () => undefined, saveToken: async () => undefined, clearToken: async () => undefined, loadLoginBlock: () => undefined, saveLoginBlock: () => undefined },
+      logger: log.child('test-login'),
+      wrongPasswordRetryMs: null,
+    });
+    try {
+      const stations = await client.listStations();
+      return { stations: stations.map((s) => ({ sid: s.sid, name: s.name, batteries: s.batteries.map((b) => b.sn) })) };
+    } finally {
+      await client.close();
+    }
+  }
+}
+
+/** Connects once with the given values; resolves when the broker accepts, rejects with words when not. */
+export function testMqtt(url: string, user: string, password: string): Promise<void> {
+  addSecret(password);
+  return new Promise((resolve, reject) => {
+    let client: ReturnType<typeof mqtt.connect>;
+    try {
+      client = mqtt.connect(url, { username: user || undefined, password: password || undefined, reconnectPeriod: 0, connectTimeout: 5_000, clientId: `hoymiles-tray-test-${process.pid}` });
+    } catch (e) {
+      reject(new Error(`Invalid broker URL: ${(e as Error).message}`));
+      return;
+    }
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.end(true);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error('The broker did not answer within 6 seconds.')), 6_000);
+    client.once('connect', () => done());
+    client.once('error', (e: Error & { code?: string | number }) => {
+      const code = e.code;
+      if (code === 4 || code === 134) done(new Error('The broker rejected the user name or password.'));
+      else if (code === 5 || code === 135) done(new Error('The broker says this user is not authorized.'));
+      else if (code === 'ECONNREFUSED') done(new Error('Connection refused: is the broker running on that host and port?'));
+      else if (code === 'ENOTFOUND') done(new Error('Unknown host name.'));
+      else done(new Error(e.message));
+    });
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * End to end: the real TrayApp + systray2 helper on a private headless desktop (Xvfb, trayer, dunst).
+ * The fixture is bundled to CommonJS like the real app (dist layout: <dir>/fixture.cjs, <dir>/traybin,
+ * <dir>/assets) and started from another working directory, so the bundle-relative lookups are exercised;
+ * the copied helper keeps npm's 0644 mode, so TrayApp's own chmod is exercised too.
+ */
+import { build } from 'esbuild';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { normaliseOcr, startDesktop, type AppProcess, type Desktop } from '../helpers/desktop.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.skipIf(process.platform !== 'linux')('tray standalone (Linux, Xvfb + trayer)', () => {
+  let work: string;
+  let appDir: string;
+  let desktop: Desktop;
+  let app: AppProcess | undefined;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'tray-e2e-'));
+    appDir = join(work, 'app');
+    mkdirSync(join(appDir, 'traybin'), { recursive: true });
+    await build({
+      entryPoints: [join(root, 'test/e2e/fixtures/tray-fixture.ts')],
+      outfile: join(appDir, 'fixture.cjs'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'error',
+      external: ['@napi-rs/keyring'],
+      banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+      define: { 'import.meta.url': '__import_meta_url' },
+    });
+    const helper = join(appDir, 'traybin', 'tray_linux_release');
+    copyFileSync(join(root, 'node_modules/systray2/traybin/tray_linux_release'), helper);
+    chmodSync(helper, 0o644); // as npm ships it: TrayApp must fix this itself
+    cpSync(join(root, 'assets'), join(appDir, 'assets'), { recursive: true });
+    desktop = await startDesktop({ name: 'tray-standalone' });
+  });
+
+  afterAll(async () => {
+    app?.kill('SIGKILL');
+    await desktop?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('shows the state, updates, toggles publishing, quits with its helper', async () => {
+    const t0 = Date.now();
+    app = desktop.run(process.execPath, [join(appDir, 'fixture.cjs')], { cwd: work, env: { ...desktop.env, E2E: '1' }, name: 'fixture' });
+    await desktop.waitForIcon(15_000);
+    const dockMs = Date.now() - t0;
+    const ready = await app.waitForOutput(/fixture: ready helper=(\d+)/);
+    const helperPid = Number(/fixture: ready helper=(\d+)/.exec(ready)![1]);
+    console.log(`tray icon docked ${dockMs} ms after launch (helper pid ${helperPid})`);
+    expect(helperPid).toBeGreaterThan(0);
+
+    // 1. The initial state, read off the screen.
+    await desktop.openMenu();
+    let text = normaliseOcr(await desktop.ocrMenu('01-initial'));
+    expect(text).toContain('stateofcharge:57');
+    expect(text).toContain('discharging310w');
+    expect(text).toContain('publishtomqtt(v)');
+    expect(text).toContain('quit');
+    await desktop.closeMenu();
+
+    // 2. An update reaches the open-able menu.
+    app.write('charge\n');
+    await app.waitForOutput('fixture: updated icon=battery-60-charge');
+    await desktop.openMenu();
+    text = normaliseOcr(await desktop.ocrMenu('02-updated'));
+    expect(text).toContain('stateofcharge:58');
+    expect(text).toContain('charging245w');
+    expect(text).not.toContain('discharging');
+    // The second battery's rows, hidden until now.
+    expect(text).toContain('stateofcharge:40');
+    expect(text).toContain('standby');
+    expect(text).toMatch(/temperature:[-–—]/);
+
+    // 3. Mouse on the OCR'd label: the app gets the click, the checkmark goes (and does not stack).
+    expect(await desktop.clickLabel('Publish')).toBe(true);
+    await app.waitForOutput('tray: clicked Publish to MQTT');
+    await app.waitForOutput('publishing off');
+    await desktop.openMenu();
+    text = normaliseOcr(await desktop.ocrMenu('03-unchecked'));
+    expect(text).toContain('publishtomqtt');
+    expect(text).not.toContain('publishtomqtt(v)');
+
+    // 4. Keyboard: the info rows are disabled, so the first Down lands on "Publish to MQTT".
+    await desktop.key('Down', 'Return');
+    await app.waitForOutput('publishing on');
+    await desktop.openMenu();
+    text = normaliseOcr(await desktop.ocrMenu('04-checked-again'));
+    expect(text).toContain('publishtomqtt(v)');
+    expect(text).not.toMatch(/\(v\)\(v\)/);
+
+    // 5. Quit through the menu: the app and its helper both end.
+    expect(await desktop.clickLabel('Quit')).toBe(true);
+    await app.waitForOutput('fixture: bye', 5_000);
+    await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`node still running:\n${app!.output()}`)), 5_000))]);
+    expect(await app.exited).toBe(0);
+    await until('the tray helper to exit', () => processGone(helperPid), 5_000);
+    expect(app.output()).not.toMatch(/SyntaxError|Unhandled|fixture: start failed/);
+  }, 60_000);
+});

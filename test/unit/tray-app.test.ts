@@ -1,0 +1,304 @@
+/**
+ * TrayApp against a stand-in for systray2 that behaves like 2.1.4 where it matters (Linux " (√)" suffix that
+ * is appended and never removed, Object.assign of the clicked item, kill(false) waiting for the helper's exit),
+ * plus one run of the real helper without a display.
+ */
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { BatteryReading, BridgeSnapshot } from '../../src/core/snapshot.js';
+import { memoryLogger } from '../../src/log/logger.js';
+import { findHelper, helperBinaryName, TrayApp, type SysTrayClass, type TrayActions, type TrayState } from '../../src/tray/tray-app.js';
+
+interface Item {
+  title: string;
+  tooltip: string;
+  checked?: boolean;
+  enabled?: boolean;
+  hidden?: boolean;
+  __id?: number;
+}
+interface Action {
+  type: string;
+  item?: Item;
+  menu?: { icon: string; title: string; tooltip: string; items: Item[] };
+}
+
+class FakeProc extends EventEmitter {
+  pid = 4242;
+  exitCode: number | null = null;
+  stdin = new EventEmitter();
+  stderr = new EventEmitter();
+  stdout = new EventEmitter();
+  killed: string[] = [];
+  kill(sig = 'SIGTERM') {
+    this.killed.push(sig);
+    this.exit(null, sig);
+    return true;
+  }
+  exit(code: number | null, signal: string | null) {
+    if (this.exitCode !== null) return;
+    this.exitCode = code ?? -1;
+    this.emit('exit', code, signal);
+  }
+}
+
+class FakeTray {
+  static last: FakeTray;
+  static mode: 'ok' | 'die' | 'hang' = 'ok';
+  process: FakeProc | null = null;
+  _rl = new EventEmitter();
+  sent: Action[] = [];
+  /** What the helper shows per __id: the titles as written to it. */
+  shown = new Map<number, Item>();
+  items: Item[];
+  private clickListener?: (e: { type: 'clicked'; item: Item; seq_id: number; __id: number }) => void;
+  private readyP: Promise<void>;
+  constructor(public conf: { menu: { icon: string; title: string; tooltip: string; items: Item[] } }) {
+    FakeTray.last = this;
+    this.items = conf.menu.items;
+    this.items.forEach((it, i) => {
+      it.__id = i + 1;
+      if (it.checked) it.title += ' (√)';
+      this.shown.set(i + 1, { ...it });
+    });
+    this.readyP = new Promise((resolve, reject) => {
+      setTimeout(() => {
+        this.process = new FakeProc();
+        if (FakeTray.mode === 'die') {
+          setTimeout(() => {
+            this.process!.stderr.emit('data', Buffer.from('Gtk-WARNING **: cannot open display: :99\n'));
+            this.process!.exit(1, null);
+          }, 5);
+        } else if (FakeTray.mode === 'ok') {
+          setTimeout(() => {
+            this._rl.emit('line', '{"type":"ready"}');
+            resolve();
+          }, 5);
+        }
+        void reject;
+      }, 3);
+    });
+  }
+  ready() {
+    return this.readyP;
+  }
+  async onClick(l: FakeTray['clickListener']) {
+    await this.readyP;
+    this.clickListener = l;
+    this._rl.on('line', (line: string) => {
+      const a = JSON.parse(line);
+      if (a.type === 'clicked') this.clickListener?.({ ...a, item: Object.assign(this.items[a.__id - 1]!, a.item) });
+    });
+    return this;
+  }
+  async sendAction(a: Action) {
+    if (a.type === 'update-item') {
+      // systray2 2.1.4 on Linux: append when checked, "remove" with a broken regex (never matches).
+      if (a.item!.checked) a.item!.title += ' (√)';
+      else a.item!.title = a.item!.title.replace(RegExp(' (√)$'), '');
+      this.shown.set(a.item!.__id!, { ...a.item! });
+    }
+    if (a.type === 'update-menu') a.menu!.items.forEach((it) => it.checked && (it.title += ' (√)'));
+    this.sent.push(JSON.parse(JSON.stringify(a)));
+    return this;
+  }
+  async kill(exitNode = true) {
+    if (exitNode) throw new Error('kill(true) would exit Node');
+    await this.sendAction({ type: 'exit' });
+    setTimeout(() => this.process!.exit(0, null), 5);
+    await new Promise((r) => this.process!.once('exit', r));
+  }
+  /** The helper reports a click on row `index` (with the title it shows). */
+  click(index: number) {
+    const shown = this.shown.get(index + 1)!;
+    this._rl.emit('line', JSON.stringify({ type: 'clicked', item: { title: shown.title, checked: shown.checked }, seq_id: index, __id: index + 1 }));
+  }
+}
+
+function battery(over: Partial<BatteryReading> = {}): BatteryReading {
+  return { sn: 'SN1', deviceId: 1, stationId: 1, stationName: 'Home', master: true, soc: 57, batteryPower: 310, status: 'discharge', live: true, updatedAt: Date.now(), fresh: true, raw: {}, ...over };
+}
+function state(over: Partial<TrayState> = {}, b: Partial<BatteryReading> = {}): TrayState {
+  const snapshot: BridgeSnapshot = { batteries: [battery(b)], cycles: 1 };
+  return { snapshot, publishing: true, lowSocThreshold: 15, ...over };
+}
+
+function harness() {
+  const calls: string[] = [];
+  const actions: TrayActions = {
+    togglePublish: () => calls.push('togglePublish'),
+    refresh: () => calls.push('refresh'),
+    openSettings: () => calls.push('openSettings'),
+    quit: () => calls.push('quit'),
+  };
+  const { logger, lines } = memoryLogger('info');
+  return { calls, actions, logger, lines };
+}
+
+const fake = FakeTray as unknown as SysTrayClass;
+const rowIndex = (app: TrayApp, id: string) => app.menu.rows.findIndex((r) => r.id === id);
+
+afterEach(() => {
+  FakeTray.mode = 'ok';
+  delete process.env.E2E;
+});
+
+describe('TrayApp with a stand-in helper', () => {
+  test('starts with all rows, then sends only what changed', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const tray = FakeTray.last;
+    expect(app.helperPid).toBe(4242);
+    expect(tray.items).toHaveLength(app.menu.rows.length);
+    expect(tray.conf.menu.icon.length).toBeGreaterThan(100); // base64 of the PNG, not a path
+    expect(Buffer.from(tray.conf.menu.icon, 'base64').subarray(1, 4).toString()).toBe('PNG');
+
+    // Same state again: nothing to send.
+    app.update(state({}, { updatedAt: undefined }));
+    const before = tray.sent.length;
+    app.update(state({}, { updatedAt: undefined }));
+    expect(tray.sent.length).toBe(before);
+
+    // SoC 57 → 58: one row, and the title/tooltip (the icon name stays battery-60-discharge).
+    tray.sent.length = 0;
+    app.update(state({}, { soc: 58, updatedAt: undefined }));
+    expect(tray.sent.map((a) => `${a.type}:${a.item?.title ?? a.menu?.title}`)).toEqual(['update-item:State of charge: 58 %', 'update-menu:58 % ↓310 W']);
+    expect(app.menu.icon).toBe('battery-60-discharge');
+
+    // Charging: power row + icon/title/tooltip (one update-menu without items).
+    tray.sent.length = 0;
+    app.update(state({}, { soc: 58, batteryPower: -245, status: 'charge', updatedAt: undefined }));
+    expect(tray.sent.map((a) => a.type)).toEqual(['update-item', 'update-menu']);
+    expect(tray.sent[0]!.item!.title).toBe('Charging 245 W');
+    expect(tray.sent[1]!.menu!.items).toEqual([]);
+    expect(tray.sent[1]!.menu!.title).toBe('58 % ↑245 W');
+    expect(tray.sent.some((a) => a.type === 'update-menu-and-item')).toBe(false);
+    await app.stop();
+  });
+
+  test('checkmarks never stack and clicks find rows by object, not title', async () => {
+    process.env.E2E = '1';
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const tray = FakeTray.last;
+    const pub = rowIndex(app, 'publish');
+    expect(tray.shown.get(pub + 1)!.title).toBe('Publish to MQTT (√)');
+    for (const publishing of [false, true, false, true, true]) app.update(state({ publishing }, { updatedAt: undefined }));
+    expect(tray.shown.get(pub + 1)!.title).toBe('Publish to MQTT (√)');
+    app.update(state({ publishing: false }, { updatedAt: undefined }));
+    expect(tray.shown.get(pub + 1)!.title).toBe('Publish to MQTT');
+    app.update(state({ publishing: true }, { updatedAt: undefined }));
+
+    tray.click(pub);
+    tray.click(rowIndex(app, 'refresh'));
+    tray.click(rowIndex(app, 'settings'));
+    tray.click(rowIndex(app, 'b0.soc')); // disabled info row: no action
+    tray.click(rowIndex(app, 'quit'));
+    expect(h.calls).toEqual(['togglePublish', 'refresh', 'openSettings', 'quit']);
+    expect(h.lines.filter((l) => l.includes('tray: clicked')).map((l) => l.replace(/^.*tray: /, ''))).toEqual([
+      'clicked Publish to MQTT',
+      'clicked Refresh now',
+      'clicked Settings…',
+      'clicked State of charge: 57 %',
+      'clicked Quit',
+    ]);
+    await app.stop();
+  });
+
+  test('click lines are debug-only without E2E=1', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    FakeTray.last.click(rowIndex(app, 'refresh'));
+    expect(h.calls).toEqual(['refresh']);
+    expect(h.lines.join('\n')).not.toContain('tray: clicked');
+    await app.stop();
+  });
+
+  test('the problem row opens Settings only when the fix is there', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const p = rowIndex(app, 'problem');
+    app.update({ ...state(), snapshot: { ...state().snapshot, problem: { code: 'cloud-unreachable', message: 'x', since: 0 } } });
+    FakeTray.last.click(p);
+    expect(h.calls).toEqual([]);
+    app.update({ ...state(), snapshot: { ...state().snapshot, problem: { code: 'wrong-password', message: 'x', since: 0 } } });
+    FakeTray.last.click(p);
+    expect(h.calls).toEqual(['openSettings']);
+    await app.stop();
+  });
+
+  test('a non-JSON line from the helper ("Quit" on SIGTERM) does not crash', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    expect(() => FakeTray.last._rl.emit('line', 'Quit')).not.toThrow();
+    await app.stop();
+  });
+
+  test('an unexpected helper exit is logged, reported, and later updates are ignored', async () => {
+    const h = harness();
+    const exits: (number | null)[] = [];
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state(), onHelperExit: (code) => exits.push(code) });
+    FakeTray.last.process!.exit(2, null);
+    expect(app.alive).toBe(false);
+    expect(app.helperPid).toBeUndefined();
+    expect(exits).toEqual([2]);
+    expect(h.lines.some((l) => /ERROR.*Tray helper exited unexpectedly \(code 2\)/.test(l))).toBe(true);
+    const n = FakeTray.last.sent.length;
+    app.update(state({}, { soc: 10 }));
+    expect(FakeTray.last.sent.length).toBe(n);
+    await app.stop(); // resolves at once
+  });
+
+  test('stop() uses kill(false), waits for the exit, and is idempotent', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const tray = FakeTray.last;
+    await Promise.all([app.stop(), app.stop()]);
+    expect(tray.sent.filter((a) => a.type === 'exit')).toHaveLength(1);
+    expect(tray.process!.exitCode).toBe(0);
+    expect(app.alive).toBe(false);
+    expect(h.lines.join('\n')).not.toMatch(/ERROR/);
+  });
+
+  test('a helper that dies at start rejects with a readable error', async () => {
+    FakeTray.mode = 'die';
+    const h = harness();
+    await expect(TrayApp.start({ ...h, systrayClass: fake })).rejects.toThrow(/could not start.*exited \(code 1\).*cannot open display.*Hint: no graphical display/);
+  });
+
+  test('a helper that never gets ready times out and is killed', async () => {
+    FakeTray.mode = 'hang';
+    const h = harness();
+    const t0 = Date.now();
+    await expect(TrayApp.start({ ...h, systrayClass: fake, readyTimeoutMs: 200 })).rejects.toThrow(/did not report ready within 200 ms/);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(FakeTray.last.process!.killed).toEqual(['SIGKILL']);
+  });
+});
+
+describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('TrayApp with the real helper', () => {
+  test('finds the helper in node_modules when unbundled', () => {
+    expect(findHelper()).toMatch(/node_modules[\\/]systray2[\\/]traybin[\\/]tray_linux_release$/);
+    expect(helperBinaryName('win32')).toBe('tray_windows_release.exe');
+  });
+
+  test('without a display: a readable rejection, fast, no hang', async () => {
+    const saved = { DISPLAY: process.env.DISPLAY, WAYLAND_DISPLAY: process.env.WAYLAND_DISPLAY };
+    process.env.DISPLAY = ':12345';
+    delete process.env.WAYLAND_DISPLAY;
+    try {
+      const h = harness();
+      const t0 = Date.now();
+      const err = await TrayApp.start({ ...h, readyTimeoutMs: 8_000 }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/The tray icon could not start: the helper exited \(code 1\) before it was ready/);
+      expect((err as Error).message).toMatch(/cannot open display/);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});

@@ -1,0 +1,295 @@
+import { describe, expect, test } from 'vitest';
+import type { BatteryReading, BridgeSnapshot, Problem, ProblemCode } from '../../src/core/snapshot.js';
+import {
+  buildMenu,
+  clock,
+  clockHM,
+  energyText,
+  LABELS,
+  MISSING,
+  powerWords,
+  problemLine,
+  todayText,
+  TOOLTIP_MAX,
+  type MenuModel,
+} from '../../src/tray/menu-model.js';
+import type { TrayState } from '../../src/tray/types.js';
+
+// A fixed local time: 2026-11-24 14:03:12.
+const NOW = new Date(2026, 10, 24, 14, 3, 12).getTime();
+
+function battery(over: Partial<BatteryReading> = {}): BatteryReading {
+  return {
+    sn: 'HMSA2000001',
+    deviceId: 1,
+    stationId: 10,
+    stationName: 'Home',
+    master: true,
+    soc: 57,
+    batteryPower: 310,
+    status: 'discharge',
+    chargedToday: 285,
+    dischargedToday: 641,
+    temperature: 22,
+    live: true,
+    updatedAt: NOW - 5_000,
+    fresh: true,
+    raw: {},
+    ...over,
+  };
+}
+
+function state(over: Partial<TrayState> = {}, snap: Partial<BridgeSnapshot> = {}): TrayState {
+  return {
+    snapshot: { batteries: [battery()], cycles: 3, lastSuccess: NOW, ...snap },
+    publishing: true,
+    lowSocThreshold: 15,
+    ...over,
+  };
+}
+
+function problem(code: ProblemCode, over: Partial<Problem> = {}): Problem {
+  return { code, message: `message for ${code}`, since: NOW - 60_000, ...over };
+}
+
+const row = (m: MenuModel, id: string) => {
+  const r = m.rows.find((x) => x.id === id);
+  if (!r) throw new Error(`no row ${id}`);
+  return r;
+};
+const visibleTexts = (m: MenuModel) => m.rows.filter((r) => !r.hidden && r.kind !== 'separator').map((r) => r.text);
+
+describe('battery block', () => {
+  test('the exact texts for a discharging battery', () => {
+    const m = buildMenu(state(), 4, NOW);
+    expect(visibleTexts(m)).toEqual([
+      'MS-A2 HMSA2000001',
+      'State of charge: 57 %',
+      'Discharging 310 W',
+      'Today: +285 Wh charged, −641 Wh discharged',
+      'Temperature: 22.0 °C',
+      `Updated ${clock(NOW - 5_000)}`,
+      'Publish to MQTT',
+      'Refresh now',
+      'Settings…',
+      'Quit',
+    ]);
+    expect(clock(NOW - 5_000)).toBe('14:03:07');
+  });
+
+  test('charging, discharging and standby in words', () => {
+    expect(powerWords({ status: 'charge', batteryPower: -245 })).toBe('Charging 245 W');
+    expect(powerWords({ status: 'discharge', batteryPower: 310.4 })).toBe('Discharging 310 W');
+    expect(powerWords({ status: 'standby', batteryPower: 2 })).toBe('Standby');
+    expect(powerWords({ status: 'standby', batteryPower: 0 })).toBe('Standby');
+    // Status missing: derived from the sign (HA convention: + = discharging) with the standby dead band.
+    expect(powerWords({ batteryPower: -120 })).toBe('Charging 120 W');
+    expect(powerWords({ batteryPower: 80 })).toBe('Discharging 80 W');
+    expect(powerWords({ batteryPower: 3 })).toBe('Standby');
+  });
+
+  test('missing values show –, never 0', () => {
+    const b = battery({ soc: undefined, batteryPower: undefined, status: undefined, chargedToday: undefined, dischargedToday: undefined, temperature: undefined });
+    const m = buildMenu(state({}, { batteries: [b] }), 4, NOW);
+    expect(row(m, 'b0.soc').text).toBe(`State of charge: ${MISSING}`);
+    expect(row(m, 'b0.power').text).toBe(`Power: ${MISSING}`);
+    expect(row(m, 'b0.today').text).toBe(`Today: ${MISSING}`);
+    expect(row(m, 'b0.temp').text).toBe(`Temperature: ${MISSING}`);
+    expect(powerWords({ status: 'charge', batteryPower: undefined })).toBe(`Charging ${MISSING} W`);
+    expect(todayText({ chargedToday: 0, dischargedToday: undefined })).toBe(`Today: +0 Wh charged, ${MISSING} discharged`);
+    expect(todayText({ chargedToday: undefined, dischargedToday: 12 })).toBe(`Today: ${MISSING} charged, −12 Wh discharged`);
+    for (const r of m.rows) expect(r.text).not.toMatch(/\b0 (%|W|Wh)\b|: 0\b/);
+    expect(row(m, 'b0.soc').text).not.toContain('NaN');
+    const nan = buildMenu(state({}, { batteries: [battery({ soc: Number.NaN, temperature: Number.NaN })] }), 4, NOW);
+    expect(row(nan, 'b0.soc').text).toBe(`State of charge: ${MISSING}`);
+    expect(row(nan, 'b0.temp').text).toBe(`Temperature: ${MISSING}`);
+  });
+
+  test('a real zero is shown as 0', () => {
+    const m = buildMenu(state({}, { batteries: [battery({ soc: 0, chargedToday: 0, dischargedToday: 0, temperature: 0, batteryPower: 0, status: 'standby' })] }), 4, NOW);
+    expect(row(m, 'b0.soc').text).toBe('State of charge: 0 %');
+    expect(row(m, 'b0.today').text).toBe('Today: +0 Wh charged, −0 Wh discharged');
+    expect(row(m, 'b0.temp').text).toBe('Temperature: 0.0 °C');
+    expect(row(m, 'b0.power').text).toBe('Standby');
+  });
+
+  test('number formats', () => {
+    expect(energyText(999.6)).toBe('1000 Wh');
+    expect(energyText(1000)).toBe('1.00 kWh');
+    expect(energyText(12345)).toBe('12.35 kWh');
+    expect(row(buildMenu(state({}, { batteries: [battery({ temperature: -3.25 })] }), 4, NOW), 'b0.temp').text).toBe('Temperature: −3.3 °C');
+    expect(row(buildMenu(state({}, { batteries: [battery({ soc: 57.6 })] }), 4, NOW), 'b0.soc').text).toBe('State of charge: 58 %');
+  });
+
+  test('updated: time, date when not today, stale, never', () => {
+    const today = buildMenu(state(), 4, NOW);
+    expect(row(today, 'b0.updated').text).toBe('Updated 14:03:07');
+    const yesterday = new Date(2026, 10, 23, 23, 59, 1).getTime();
+    const old = buildMenu(state({}, { batteries: [battery({ updatedAt: yesterday, fresh: false })] }), 4, NOW);
+    expect(row(old, 'b0.updated').text).toBe('Updated 2026-11-23 23:59:01 (stale)');
+    const stale = buildMenu(state({}, { batteries: [battery({ fresh: false })] }), 4, NOW);
+    expect(row(stale, 'b0.updated').text).toBe('Updated 14:03:07 (stale)');
+    const never = buildMenu(state({}, { batteries: [battery({ updatedAt: undefined, fresh: false })] }), 4, NOW);
+    expect(row(never, 'b0.updated').text).toBe('Not updated yet');
+  });
+
+  test('header: serial number, else station name', () => {
+    expect(row(buildMenu(state(), 4, NOW), 'b0.header').text).toBe('MS-A2 HMSA2000001');
+    expect(row(buildMenu(state({}, { batteries: [battery({ sn: '' })] }), 4, NOW), 'b0.header').text).toBe('Home');
+  });
+
+  test('before the first reading: one block of dashes', () => {
+    const m = buildMenu(state({}, { batteries: [], lastSuccess: undefined, cycles: 0 }), 4, NOW);
+    expect(visibleTexts(m).slice(0, 6)).toEqual([
+      'Hoymiles MS-A2',
+      `State of charge: ${MISSING}`,
+      `Power: ${MISSING}`,
+      `Today: ${MISSING}`,
+      `Temperature: ${MISSING}`,
+      'Not updated yet',
+    ]);
+    expect(m.tooltip).toBe('MS-A2 · waiting for data');
+    expect(m.title).toBe('');
+    expect(m.icon).toBe('battery-unknown');
+  });
+});
+
+describe('layout', () => {
+  test('fixed rows for a given maxBatteries, whatever the state', () => {
+    const ids = (m: MenuModel) => m.rows.map((r) => r.id);
+    const a = buildMenu(state({}, { batteries: [] }), 4, NOW);
+    const b = buildMenu(state({}, { batteries: [battery(), battery({ sn: 'B', master: false }), battery({ sn: 'C', master: false })] }), 4, NOW);
+    const c = buildMenu(state({ brokerProblem: 'MQTT broker unreachable' }, { problem: problem('wrong-password') }), 4, NOW);
+    expect(ids(a)).toEqual(ids(b));
+    expect(ids(a)).toEqual(ids(c));
+    expect(a.rows).toHaveLength(6 * 4 + 3 + 7);
+    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(6 + 7);
+    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(6 + 7); // at least one block
+  });
+
+  test('unused blocks hidden; extra batteries beyond maxBatteries ignored', () => {
+    const two = buildMenu(state({}, { batteries: [battery(), battery({ sn: 'SECOND', master: false, soc: 40 })] }), 4, NOW);
+    expect(row(two, 'b1.gap').hidden).toBe(false);
+    expect(row(two, 'b1.header').text).toBe('MS-A2 SECOND');
+    expect(row(two, 'b1.soc').text).toBe('State of charge: 40 %');
+    for (const i of [2, 3]) {
+      expect(two.rows.filter((r) => r.id.startsWith(`b${i}.`)).every((r) => r.hidden)).toBe(true);
+    }
+    const many = buildMenu(state({}, { batteries: [1, 2, 3].map((n) => battery({ sn: `S${n}` })) }), 2, NOW);
+    expect(visibleTexts(many).filter((t) => t.startsWith('MS-A2'))).toEqual(['MS-A2 S1', 'MS-A2 S2']);
+  });
+
+  test('info rows are disabled, controls enabled with their actions; separators never hidden', () => {
+    const m = buildMenu(state(), 4, NOW);
+    for (const r of m.rows.filter((x) => x.id.startsWith('b'))) expect(r.enabled).toBe(false);
+    expect(row(m, 'publish')).toMatchObject({ kind: 'checkbox', text: LABELS.publish, checked: true, enabled: true, action: 'togglePublish' });
+    expect(row(m, 'refresh')).toMatchObject({ text: 'Refresh now', enabled: true, action: 'refresh' });
+    expect(row(m, 'settings')).toMatchObject({ text: 'Settings…', enabled: true, action: 'openSettings' });
+    expect(row(m, 'quit')).toMatchObject({ text: 'Quit', enabled: true, action: 'quit' });
+    expect(m.rows.filter((r) => r.kind === 'separator').every((r) => !r.hidden)).toBe(true);
+    expect(m.rows.filter((r) => r.kind !== 'checkbox').every((r) => !r.checked)).toBe(true);
+  });
+
+  test('publish checkbox follows publishing', () => {
+    expect(row(buildMenu(state({ publishing: false }), 4, NOW), 'publish').checked).toBe(false);
+    expect(row(buildMenu(state({ publishing: true }), 4, NOW), 'publish').checked).toBe(true);
+  });
+});
+
+describe('problem line', () => {
+  const text = (s: TrayState) => {
+    const r = row(buildMenu(s, 4, NOW), 'problem');
+    return r.hidden ? undefined : r.text;
+  };
+
+  test('hidden when all is well', () => {
+    const r = row(buildMenu(state(), 4, NOW), 'problem');
+    expect(r.hidden).toBe(true);
+    expect(problemLine(state())).toBeUndefined();
+  });
+
+  test('one plain line per code', () => {
+    const retryAt = new Date(2026, 10, 25, 0, 5, 0).getTime();
+    const cases: [Problem, string][] = [
+      [problem('wrong-password'), '⚠ Wrong Hoymiles password – open Settings'],
+      [problem('no-credentials'), '⚠ No Hoymiles login – open Settings'],
+      [problem('daily-limit', { retryAt }), '⚠ Daily login limit – retrying after 00:05'],
+      [problem('daily-limit'), '⚠ Daily login limit – retrying later'],
+      [problem('cloud-unreachable', { retryAt: NOW + 30_000 }), '⚠ Cloud unreachable – retrying'],
+      [problem('cloud-error'), '⚠ Hoymiles cloud error – retrying'],
+      [problem('login-rejected', { message: 'The Hoymiles account is locked. Unlock it in the S-Miles Home app.' }), '⚠ Hoymiles account locked – unlock it in S-Miles Home'],
+      [problem('login-rejected', { message: 'Hoymiles rejected this app\'s login ("app version is low").' }), '⚠ Hoymiles rejected the login – update hoymiles-tray'],
+      [problem('no-battery'), '⚠ No MS-A2 battery found – open Settings'],
+    ];
+    for (const [p, want] of cases) expect(text(state({}, { problem: p }))).toBe(want);
+    expect(clockHM(retryAt)).toBe('00:05');
+  });
+
+  test('unknown codes fall back to the message, shortened', () => {
+    const long = 'x'.repeat(200);
+    const t = text(state({}, { problem: { code: 'something-new' as ProblemCode, message: long, since: NOW } }));
+    expect(t?.startsWith('⚠ xxx')).toBe(true);
+    expect(t!.length).toBeLessThanOrEqual(62);
+    expect(t!.endsWith('…')).toBe(true);
+  });
+
+  test('broker problem', () => {
+    expect(text(state({ brokerProblem: 'MQTT broker unreachable' }))).toBe('⚠ MQTT broker unreachable');
+    expect(text(state({ brokerProblem: '⚠ MQTT broker unreachable' }))).toBe('⚠ MQTT broker unreachable');
+    expect(text(state({ brokerProblem: '  ' }))).toBeUndefined();
+  });
+
+  test('only one line: settings-fixable cloud problems first, then the broker, then the rest', () => {
+    expect(text(state({ brokerProblem: 'MQTT broker unreachable' }, { problem: problem('wrong-password') }))).toBe('⚠ Wrong Hoymiles password – open Settings');
+    expect(text(state({ brokerProblem: 'MQTT broker unreachable' }, { problem: problem('cloud-unreachable') }))).toBe('⚠ MQTT broker unreachable');
+    expect(buildMenu(state({ brokerProblem: 'a' }, { problem: problem('cloud-error') }), 4, NOW).rows.filter((r) => r.text.startsWith('⚠'))).toHaveLength(1);
+  });
+
+  test('a settings-fixable problem row opens Settings; others are plain text', () => {
+    const fix = row(buildMenu(state({}, { problem: problem('wrong-password') }), 4, NOW), 'problem');
+    expect(fix).toMatchObject({ enabled: true, action: 'openSettings', tooltip: 'message for wrong-password' });
+    const info = row(buildMenu(state({}, { problem: problem('cloud-unreachable') }), 4, NOW), 'problem');
+    expect(info.enabled).toBe(false);
+    expect(info.action).toBeUndefined();
+  });
+});
+
+describe('tooltip and macOS title', () => {
+  test('discharging', () => {
+    const m = buildMenu(state(), 4, NOW);
+    expect(m.tooltip).toBe('MS-A2 57 % · Discharging 310 W');
+    expect(m.title).toBe('57 % ↓310 W');
+  });
+
+  test('charging and standby', () => {
+    const c = buildMenu(state({}, { batteries: [battery({ soc: 58, batteryPower: -245, status: 'charge' })] }), 4, NOW);
+    expect(c.tooltip).toBe('MS-A2 58 % · Charging 245 W');
+    expect(c.title).toBe('58 % ↑245 W');
+    const s = buildMenu(state({}, { batteries: [battery({ batteryPower: 1, status: 'standby' })] }), 4, NOW);
+    expect(s.tooltip).toBe('MS-A2 57 % · Standby');
+    expect(s.title).toBe('57 %');
+  });
+
+  test('missing values', () => {
+    const m = buildMenu(state({}, { batteries: [battery({ soc: undefined, batteryPower: undefined, status: 'discharge' })] }), 4, NOW);
+    expect(m.tooltip).toBe(`MS-A2 ${MISSING} · Discharging ${MISSING} W`);
+    expect(m.title).toBe(`${MISSING} ↓${MISSING} W`);
+  });
+
+  test('uses the master battery', () => {
+    const m = buildMenu(state({}, { batteries: [battery({ sn: 'SLAVE', master: false, soc: 11 }), battery({ soc: 80 })] }), 4, NOW);
+    expect(m.tooltip.startsWith('MS-A2 80 %')).toBe(true);
+  });
+
+  test('problem, stale and MQTT off are added; error shows ⚠ as title', () => {
+    const p = buildMenu(state({ publishing: false }, { problem: problem('wrong-password'), batteries: [battery({ fresh: false })] }), 4, NOW);
+    expect(p.tooltip).toBe('MS-A2 57 % · Discharging 310 W · stale · ⚠ Wrong Hoymiles password · MQTT off');
+    expect(p.title).toBe('⚠');
+    const long = buildMenu(state({ brokerProblem: 'y'.repeat(300) }), 4, NOW);
+    expect(long.tooltip.length).toBeLessThanOrEqual(TOOLTIP_MAX);
+  });
+
+  test('icon name comes with the model', () => {
+    expect(buildMenu(state(), 4, NOW).icon).toBe('battery-60-discharge');
+  });
+});
