@@ -27,8 +27,8 @@ export async function runTray(o: TrayOptions): Promise<void> {
   let settings = o.settings;
   for (const w of o.stores.warnings) log.warn(w);
 
-  let bridge: Bridge = build(settings);
-  let snapshot: BridgeSnapshot = bridge.poller.snapshot();
+  let bridge: Bridge;
+  let snapshot: BridgeSnapshot = { batteries: [], cycles: 0 };
   const alerts = new AlertPolicy({ lowSocThreshold: settings.lowSocThreshold, lowSoc: settings.notifyLowSoc, login: settings.notifyLogin });
   const notifier = new DesktopNotifier(log.child('notify'));
   let tray: TrayApp | undefined;
@@ -111,6 +111,7 @@ export async function runTray(o: TrayOptions): Promise<void> {
     process.exit(0);
   }
 
+  bridge = build(settings);
   try {
     tray = await TrayApp.start({
       logger: log.child('tray'),

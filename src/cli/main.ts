@@ -91,6 +91,6 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     process.stderr.write(`hoymiles-tray failed: ${(e as Error)?.stack ?? e}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );
