@@ -18,7 +18,8 @@ export interface AlertOptions {
 }
 
 export const LOW_SOC_HYSTERESIS = 5;
-const LOGIN_PROBLEMS = new Set(['wrong-password', 'daily-limit', 'login-rejected', 'no-credentials']);
+// 'no-credentials' is not among them: at first start the settings page opens instead.
+const LOGIN_PROBLEMS = new Set(['wrong-password', 'daily-limit', 'login-rejected']);
 
 export class AlertPolicy {
   private lowNotified = new Set<string>();
