@@ -5,9 +5,11 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CloudClient, type SessionStore } from '../cloud/client.js';
+import { JobRunner } from '../cloud/jobs.js';
 import type { SecretStore } from '../config/secrets.js';
 import type { Settings } from '../config/settings.js';
 import { EnergyCounters, type CounterSnapshot } from '../core/energy-counters.js';
+import { BatteryControls } from '../controls/battery-controls.js';
 import { Poller } from '../core/poller.js';
 import type { Logger } from '../log/logger.js';
 import { MqttConnection } from '../mqtt/connection.js';
@@ -33,7 +35,14 @@ export interface BridgeDeps {
   /** false for `--once`: no broker at all. */
   mqtt?: boolean;
   /** Timings that tests and the benchmark shorten. */
-  tuning?: { staleAfterMs?: number; birthDelayMs?: () => number; reconnectMs?: number; maxBackoffMs?: number };
+  tuning?: {
+    staleAfterMs?: number;
+    birthDelayMs?: () => number;
+    reconnectMs?: number;
+    maxBackoffMs?: number;
+    /** Battery controls: job polling, rate limit and how often the settings are re-read. */
+    controls?: { pollIntervalMs?: number; maxPolls?: number; rateLimitMs?: number; readIntervalMs?: number; retryReadMs?: number };
+  };
 }
 
 export interface Bridge {
@@ -41,6 +50,8 @@ export interface Bridge {
   poller: Poller;
   connection?: MqttConnection;
   publisher?: MqttPublisher;
+  /** Grid charging, input power, reserve SoC and refresh (with MQTT only): for the tray too. */
+  controls?: BatteryControls;
   start(): void;
   stop(): Promise<void>;
 }
@@ -98,7 +109,19 @@ export function createBridge(d: BridgeDeps): Bridge {
 
   let connection: MqttConnection | undefined;
   let publisher: MqttPublisher | undefined;
+  let controls: BatteryControls | undefined;
   if (d.mqtt !== false) {
+    const ct = d.tuning?.controls;
+    const ctl = new BatteryControls({
+      jobs: new JobRunner(cloud, { logger: log.child('controls'), pollIntervalMs: ct?.pollIntervalMs, maxPolls: ct?.maxPolls }),
+      refresh: () => poller.refreshNow(),
+      base: s.baseTopic,
+      logger: log.child('controls'),
+      rateLimitMs: ct?.rateLimitMs,
+      readIntervalMs: ct?.readIntervalMs,
+      retryReadMs: ct?.retryReadMs,
+    });
+    controls = ctl;
     connection = new MqttConnection({
       url: s.mqttUrl,
       username: s.mqttUser,
@@ -121,8 +144,17 @@ export function createBridge(d: BridgeDeps): Bridge {
       store: d.state,
       enabled: s.publishEnabled,
       birthDelayMs: d.tuning?.birthDelayMs,
+      extraComponents: (sn) => ctl.components(sn),
+      extraState: (sn) => ctl.state(sn),
+      onCommand: (sn, key, payload, packet) => ctl.onCommand(sn, key, payload, packet),
     });
-    poller.on('snapshot', (snap) => publisher!.onSnapshot(snap));
+    const pub = publisher;
+    poller.on('snapshot', (snap) => {
+      ctl.onSnapshot(snap);
+      pub.onSnapshot(snap);
+    });
+    // Confirmed values go out at once; a failed write re-sends everything so Home Assistant snaps back.
+    ctl.on('change', (_sn, force) => (force ? pub.republish() : pub.onSnapshot(poller.snapshot())));
   }
 
   return {
@@ -130,8 +162,10 @@ export function createBridge(d: BridgeDeps): Bridge {
     poller,
     connection,
     publisher,
+    controls,
     start: () => poller.start(),
     async stop() {
+      await controls?.stop();
       await poller.stop();
       await publisher?.shutdown();
       await cloud.close();

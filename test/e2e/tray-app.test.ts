@@ -17,6 +17,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(root, 'dist/app/main.cjs');
 const SN = '280024290529';
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
   let cloud: FakeCloud;
   let broker: TestBroker;
@@ -103,13 +112,15 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).publishEnabled).toBe(true);
 
     // 5. Quit: the app and its helper end, and the bridge says offline.
+    const helperPid = Number(spawnSync('pgrep', ['-P', String(app.pid), '-f', 'tray_linux_release']).stdout.toString().trim().split('\n')[0]);
+    expect(helperPid).toBeGreaterThan(0);
     await desktop.openMenu();
     await desktop.ocrMenu('05-before-quit');
     expect(await desktop.clickLabel('Quit')).toBe(true);
     const code = await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`still running:\n${app!.output()}`)), 10_000))]);
     expect(code).toBe(0);
     await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
-    expect(spawnSync('pgrep', ['-f', 'tray_linux_release']).stdout.toString().trim()).toBe('');
+    await waitFor(() => !isAlive(helperPid), 5_000, 'the tray helper to exit');
     expect(app.output()).not.toContain(TEST_ACCOUNT.password);
     await w.close();
   }, 90_000);

@@ -55,6 +55,20 @@ export interface JobSpec {
   resultAsString?: boolean;
 }
 
+/** One station_ctl job as the fake saw it. */
+export interface FakeJob {
+  id: string;
+  kind: 'read' | 'write';
+  action: number;
+  sid: number;
+  /** The request's `data`. */
+  data: any;
+  createdAt: number;
+  /** When the job answered its final code (0 or a failure). */
+  finishedAt?: number;
+  outcome?: 'done' | 'fail';
+}
+
 export interface RecordedRequest {
   path: string;
   body: any;
@@ -116,6 +130,12 @@ export class FakeCloud {
   /** Regions: unknown e-mails answer dc -1. */
   loginCount = 0;
   jobSpec: JobSpec = { runningPolls: 2, outcome: 'done' };
+  /** Per-action job behaviour, overriding `jobSpec` (e.g. only writes of 1513 fail). */
+  jobSpecs: Partial<Record<number, JobSpec>> = {};
+  /** station_ctl actions refused as MS-A2 stations refuse settings they lack: "The device list is empty". */
+  unsupportedActions = new Set<number>();
+  /** Every station_ctl job, in order. */
+  readonly jobLog: FakeJob[] = [];
   /** Current settings the station_ctl reads return, per sid. */
   settings = new Map<number, { power: number; gridCharge: boolean; reserveSoc: number }>();
 
@@ -123,7 +143,7 @@ export class FakeCloud {
   private readonly tokens = new Map<string, string>(); // token → email
   readonly nonces = new Map<string, string>(); // nonce → email
   private readonly burstKeys = new Map<string, number>(); // k → sid
-  private readonly jobs = new Map<string, { polls: number; spec: JobSpec; result: unknown; apply?: () => void }>();
+  private readonly jobs = new Map<string, { polls: number; spec: JobSpec; result: unknown; apply?: () => void; log?: FakeJob }>();
   private readonly expected = new Map<string, Promise<string>>();
   private readonly sockets = new Set<import('node:net').Socket>();
 
@@ -304,10 +324,17 @@ export class FakeCloud {
     });
   }
 
-  newJob(spec: JobSpec, result: unknown, apply?: () => void): string {
+  newJob(spec: JobSpec, result: unknown, apply?: () => void, what?: Omit<FakeJob, 'id' | 'createdAt'>): string {
     const id = String(39219485 + this.jobs.size);
-    this.jobs.set(id, { polls: 0, spec: { ...spec }, result, apply });
+    const log = what ? { id, createdAt: Date.now(), ...what } : undefined;
+    if (log) this.jobLog.push(log);
+    this.jobs.set(id, { polls: 0, spec: { ...spec }, result, apply, log });
     return id;
+  }
+
+  /** The job spec for a station_ctl action. */
+  jobSpecFor(action: number): JobSpec {
+    return this.jobSpecs[action] ?? this.jobSpec;
   }
 
   pollJob(id: string): unknown {
@@ -317,6 +344,7 @@ export class FakeCloud {
     if (job.spec.outcome === 'never' || job.polls <= job.spec.runningPolls) {
       return { code: 2, speed: [{ rate: -1, type: 6, module: '006000' }], data: [], message: '' };
     }
+    if (job.log && !job.log.finishedAt) Object.assign(job.log, { finishedAt: Date.now(), outcome: job.spec.outcome });
     if (job.spec.outcome === 'fail') return { code: 3, data: [], message: job.spec.message ?? 'Device offline', err_code: '3' };
     if (job.apply) {
       job.apply();
@@ -466,7 +494,9 @@ const ROUTES: Record<string, Handler> = {
   '/pvmc/api/0/station_ctl/read_c'(req, res, body) {
     if (!this.authed(req, res)) return;
     const sid = Number(body?.data?.sid);
-    if (!this.stations.some((s) => s.sid === sid)) return this.json(res, { status: '1', message: 'The device list is empty' });
+    if (!this.stations.some((s) => s.sid === sid) || this.unsupportedActions.has(body.action)) {
+      return this.json(res, { status: '1', message: 'The device list is empty' });
+    }
     const cur = this.settingsOf(sid);
     const result =
       body.action === 1513
@@ -476,13 +506,15 @@ const ROUTES: Record<string, Handler> = {
           : body.action === 83
             ? { mode: 2, k_2: { soc_l: cur.reserveSoc, soc_h: 100 } }
             : {};
-    this.ok(res, this.newJob(this.jobSpec, result));
+    this.ok(res, this.newJob(this.jobSpecFor(body.action), result, undefined, { kind: 'read', action: body.action, sid, data: body.data }));
   },
   '/pvmc/api/0/station_ctl/write_c'(req, res, body) {
     if (!this.authed(req, res)) return;
     const d = body?.data ?? {};
     const sid = Number(d.sid);
-    if (!this.stations.some((s) => s.sid === sid)) return this.json(res, { status: '1', message: 'The device list is empty' });
+    if (!this.stations.some((s) => s.sid === sid) || this.unsupportedActions.has(body.action)) {
+      return this.json(res, { status: '1', message: 'The device list is empty' });
+    }
     const cur = this.settingsOf(sid);
     const apply =
       body.action === 1513
@@ -493,7 +525,7 @@ const ROUTES: Record<string, Handler> = {
             ? () => (cur.reserveSoc = Number(d.soc_l))
             : undefined;
     if (!apply) return this.json(res, { status: '1', message: 'Unsupported action' });
-    this.ok(res, this.newJob(this.jobSpec, [], apply));
+    this.ok(res, this.newJob(this.jobSpecFor(body.action), [], apply, { kind: 'write', action: body.action, sid, data: d }));
   },
   '/pvmc/api/0/station_ctl/setting_status_c'(req, res, body) {
     if (!this.authed(req, res)) return;

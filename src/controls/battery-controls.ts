@@ -1,0 +1,404 @@
+/**
+ * Driving the battery from Home Assistant and the tray: grid charging, on-grid input power, reserve SoC
+ * (cloud `station_ctl` jobs) and "refresh now" (an immediate poll). One set of controls per station, attached
+ * to the station's master battery.
+ *
+ * Rules (mqtt-home-assistant.md §10.7): retained commands are ignored; payloads are parsed strictly; each
+ * setting is written at most once per rate-limit window; the state JSON only ever holds values the cloud
+ * confirmed (read, or a write job that finished), so on a failed write the previous value is published again
+ * and Home Assistant snaps back. A setting is offered (discovery, tray) only once a read of it succeeded; a
+ * station that refuses the read ("The device list is empty") never gets that entity. The controls appear in
+ * discovery together, once the station's start-up read round has ended.
+ */
+import { EventEmitter } from 'node:events';
+import { CloudError } from '../cloud/errors.js';
+import { JobError, type JobRunner } from '../cloud/jobs.js';
+import type { BridgeSnapshot } from '../core/snapshot.js';
+import type { Logger } from '../log/logger.js';
+import { sanitizeId } from '../mqtt/topics.js';
+import {
+  controlComponents,
+  DEFAULT_INPUT_POWER,
+  isControlKey,
+  parseCommand,
+  parseNumber,
+  quote,
+  RESERVE_SOC,
+  SELF_CONSUMPTION_MODE,
+  SETTING_KEYS,
+  settingDefs,
+  type ControlKey,
+  type NumberRange,
+  type SettingDef,
+  type SettingKey,
+  type SettingValue,
+} from './settings.js';
+
+export interface BatteryControlsOptions {
+  jobs: Pick<JobRunner, 'read' | 'write' | 'close'>;
+  /** An immediate poll (Poller.refreshNow). */
+  refresh: () => Promise<unknown>;
+  /** MQTT base topic, for the command topics in discovery. */
+  base: string;
+  logger: Logger;
+  /** Re-read the settings this often (default 5 min). */
+  readIntervalMs?: number;
+  /** After a failed read or write, read again this soon (default 1 min, never later than readIntervalMs). */
+  retryReadMs?: number;
+  /** At most one write per setting (and one refresh) per station in this window (default 10 s). */
+  rateLimitMs?: number;
+  inputPower?: NumberRange;
+  now?: () => number;
+}
+
+/** A command that was not sent to the cloud, with the reason in plain words. */
+export class ControlRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ControlRefused';
+  }
+}
+
+export interface ControlEvent {
+  sn: string;
+  sid: number;
+  key: ControlKey;
+  value?: SettingValue;
+  /** Why it failed or was refused. */
+  message?: string;
+  at: number;
+}
+
+export interface SettingView {
+  key: SettingKey;
+  label: string;
+  /** undefined: not read yet; false: the station refused to read it. */
+  supported?: boolean;
+  /** The last cloud-confirmed value; undefined = unknown. */
+  value?: SettingValue;
+  range?: NumberRange;
+  /** A write of this setting is running or waiting. */
+  writing: boolean;
+  /** Why the setting cannot be written right now, if it cannot. */
+  blocked?: string;
+}
+
+export interface StationControlsView {
+  sid: number;
+  /** The master battery's serial: the one the controls are attached to. */
+  sn: string;
+  stationName: string;
+  settings: SettingView[];
+  lastReadAt?: number;
+}
+
+export declare interface BatteryControls {
+  /** The state JSON (or discovery) of `sn` changed; `force`: publish it even if it looks unchanged (snap back). */
+  on(event: 'change', listener: (sn: string, force: boolean) => void): this;
+  on(event: 'confirmed', listener: (e: ControlEvent) => void): this;
+  /** A write reached the cloud and failed (also kept in `lastControlError` for the tray). */
+  on(event: 'control-error', listener: (e: ControlEvent) => void): this;
+  /** A command was refused before reaching the cloud. */
+  on(event: 'refused', listener: (e: ControlEvent) => void): this;
+}
+
+interface StationState {
+  sid: number;
+  sn: string;
+  name: string;
+  support: Partial<Record<SettingKey, boolean>>;
+  values: Partial<Record<SettingKey, SettingValue>>;
+  /** Action 83: the station's app work mode. */
+  mode?: number;
+  writing: Map<SettingKey, number>;
+  lastActionAt: Map<ControlKey, number>;
+  reading?: Promise<void>;
+  nextReadAt: number;
+  /** End of the first read round: the controls are announced together from then on. */
+  lastReadAt?: number;
+}
+
+export class BatteryControls extends EventEmitter {
+  /** The last failed write in plain words (cleared by the next confirmed one): for the tray. */
+  lastControlError?: string;
+  lastControlErrorAt?: number;
+  private readonly stationsBySid = new Map<number, StationState>();
+  private readonly defs: Record<SettingKey, SettingDef & { range?: NumberRange }>;
+  private readonly inputPower: NumberRange;
+  private readonly readIntervalMs: number;
+  private readonly retryReadMs: number;
+  private readonly rateLimitMs: number;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private stopped = false;
+
+  constructor(private readonly o: BatteryControlsOptions) {
+    super();
+    this.inputPower = o.inputPower ?? DEFAULT_INPUT_POWER;
+    this.defs = settingDefs(this.inputPower);
+    this.readIntervalMs = o.readIntervalMs ?? 5 * 60_000;
+    this.retryReadMs = Math.min(o.retryReadMs ?? 60_000, this.readIntervalMs);
+    this.rateLimitMs = o.rateLimitMs ?? 10_000;
+    this.now = o.now ?? Date.now;
+    this.log = o.logger;
+  }
+
+  // ---- feeding --------------------------------------------------------------------------------------------
+
+  /** Every poller snapshot: learn the stations (master batteries) and read their settings when due. */
+  onSnapshot(s: BridgeSnapshot): void {
+    if (this.stopped) return;
+    const seen = new Set<number>();
+    for (const b of s.batteries) {
+      if (!b.master) continue;
+      seen.add(b.stationId);
+      let st = this.stationsBySid.get(b.stationId);
+      if (!st || st.sn !== b.sn) {
+        st = { sid: b.stationId, sn: b.sn, name: b.stationName, support: {}, values: {}, writing: new Map(), lastActionAt: new Map(), nextReadAt: 0 };
+        this.stationsBySid.set(b.stationId, st);
+      }
+      st.name = b.stationName;
+    }
+    for (const sid of [...this.stationsBySid.keys()]) if (!seen.has(sid)) this.stationsBySid.delete(sid);
+    // While the cloud is failing the reads would fail too: wait for a good cycle.
+    if (s.problem) return;
+    const now = this.now();
+    for (const st of this.stationsBySid.values()) if (!st.reading && now >= st.nextReadAt) void this.readStation(st);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.o.jobs.close();
+    await Promise.all([...this.stationsBySid.values()].map((st) => st.reading));
+  }
+
+  // ---- what the publisher and the tray see ----------------------------------------------------------------
+
+  /** Discovery components of `sn` (publisher's extraComponents): only for a station's master battery. */
+  components(sn: string): Record<string, Record<string, unknown>> {
+    const st = this.bySn(sn);
+    // Announced once, complete, after the start-up read (not a bare button first and the rest seconds later).
+    if (!st || st.lastReadAt === undefined) return {};
+    const offered: ControlKey[] = ['refresh', ...SETTING_KEYS.filter((k) => st.support[k] === true)];
+    return controlComponents(st.sn, this.o.base, offered, this.inputPower);
+  }
+
+  /** State JSON keys of `sn` (publisher's extraState): confirmed values only, null while unknown. */
+  state(sn: string): Record<string, unknown> | undefined {
+    const st = this.bySn(sn);
+    if (!st) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) if (st.support[key] === true) out[key] = this.defs[key].stateValue(st.values[key]);
+    return out;
+  }
+
+  stations(): StationControlsView[] {
+    return [...this.stationsBySid.values()].map((st) => ({
+      sid: st.sid,
+      sn: st.sn,
+      stationName: st.name,
+      lastReadAt: st.lastReadAt,
+      settings: SETTING_KEYS.map((key) => ({
+        key,
+        label: this.defs[key].label,
+        supported: st.support[key],
+        value: st.values[key],
+        range: this.defs[key].range,
+        writing: (st.writing.get(key) ?? 0) > 0,
+        blocked: this.blockedReason(st, key),
+      })),
+    }));
+  }
+
+  // ---- commands -------------------------------------------------------------------------------------------
+
+  /** Publisher's onCommand: `<base>/<sn>/<key>/set`. Never throws; every refusal and failure is logged. */
+  onCommand(sn: string, key: string, payload: string, packet?: { retain?: boolean }): void {
+    const topic = `${this.o.base}/${sn}/${key}/set`;
+    if (packet?.retain) {
+      this.log.warn(`Ignored the retained command ${quote(payload)} on ${topic}: only live commands are taken (clear it by publishing an empty retained message)`);
+      return;
+    }
+    if (!isControlKey(key)) {
+      this.log.warn(`Refused the command ${quote(payload)} on ${topic}: there is no control "${key}"`);
+      return;
+    }
+    void this.command(sn, key, payload).catch(() => undefined);
+  }
+
+  /** A command payload as it arrives over MQTT: parsed strictly, then applied. */
+  async command(sn: string, key: ControlKey, payload: string): Promise<void> {
+    const parsed = parseCommand(key, payload, this.inputPower);
+    if (!parsed.ok) throw this.refuse(sn, key, undefined, `${parsed.reason}`, payload);
+    if (key === 'refresh') return this.refresh(sn);
+    return this.set(sn, key, parsed.value);
+  }
+
+  /**
+   * Write a setting (tray and MQTT). Resolves once the cloud confirmed it; rejects with ControlRefused when it
+   * never went out, or with the cloud's error when the write failed (then the previous value is re-published).
+   */
+  async set(sn: string, key: SettingKey, value: SettingValue): Promise<void> {
+    const st = this.bySn(sn);
+    if (!st) throw this.refuse(sn, key, value, `battery ${sn} has no controls (not a station's first battery, or not polled yet)`);
+    const def = this.defs[key];
+    const invalid = this.invalid(key, value);
+    if (invalid) throw this.refuse(sn, key, value, invalid);
+    const blocked = this.blockedReason(st, key);
+    if (blocked) throw this.refuse(sn, key, value, blocked);
+    const now = this.now();
+    const wait = this.rateLimited(st, key, now);
+    if (wait) throw this.refuse(sn, key, value, wait);
+    st.lastActionAt.set(key, now);
+
+    const what = def.describe(value);
+    this.log.info(`${cap(what)} (station ${st.sid})`);
+    st.writing.set(key, (st.writing.get(key) ?? 0) + 1);
+    try {
+      await this.o.jobs.write(st.sid, def.action, def.writeData(st.sid, value), what);
+    } catch (e) {
+      if (this.stopped) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      this.lastControlError = message;
+      this.lastControlErrorAt = this.now();
+      this.log.error(`${message} Keeping ${this.describeValue(key, st.values[key])}.`);
+      st.nextReadAt = Math.min(st.nextReadAt, this.now() + this.retryReadMs);
+      this.emit('control-error', { sn: st.sn, sid: st.sid, key, value, message, at: this.lastControlErrorAt } satisfies ControlEvent);
+      this.emit('change', st.sn, true); // the previous value again: Home Assistant snaps back
+      throw e;
+    } finally {
+      st.writing.set(key, (st.writing.get(key) ?? 1) - 1);
+    }
+    st.values[key] = value;
+    if (key === 'reserve_soc') st.mode = SELF_CONSUMPTION_MODE;
+    this.lastControlError = undefined;
+    this.lastControlErrorAt = undefined;
+    this.log.info(`Confirmed by the cloud: ${what} (station ${st.sid})`);
+    this.emit('confirmed', { sn: st.sn, sid: st.sid, key, value, at: this.now() } satisfies ControlEvent);
+    this.emit('change', st.sn, false);
+  }
+
+  /** "Refresh now": an immediate poll and a fresh read of the settings; no cloud write. */
+  async refresh(sn?: string): Promise<void> {
+    const targets = sn === undefined ? [...this.stationsBySid.values()] : [this.bySn(sn)].filter((s): s is StationState => !!s);
+    if (sn !== undefined && !targets.length) throw this.refuse(sn, 'refresh', undefined, `battery ${sn} has no controls`);
+    const now = this.now();
+    for (const st of targets) {
+      const wait = this.rateLimited(st, 'refresh', now);
+      if (wait) throw this.refuse(st.sn, 'refresh', undefined, wait);
+    }
+    for (const st of targets) st.lastActionAt.set('refresh', now);
+    this.log.info(`Refreshing now${sn ? ` (${sn})` : ''}`);
+    await Promise.all([this.o.refresh(), ...targets.map((st) => this.readStation(st))]);
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------------------
+
+  /** Read the settings of one station (by its master battery) or of every known station now. */
+  async readNow(sn?: string): Promise<void> {
+    const targets = sn === undefined ? [...this.stationsBySid.values()] : [this.bySn(sn)].filter((s): s is StationState => !!s);
+    await Promise.all(targets.map((st) => this.readStation(st)));
+  }
+
+  /** Read the three settings of a station (one round at a time). */
+  private readStation(st: StationState): Promise<void> {
+    st.reading ??= this.doRead(st).finally(() => (st.reading = undefined));
+    return st.reading;
+  }
+
+  private async doRead(st: StationState): Promise<void> {
+    const before = JSON.stringify([this.state(st.sn), this.components(st.sn)]);
+    let failed = false;
+    await Promise.all(
+      SETTING_KEYS.map(async (key) => {
+        const def = this.defs[key];
+        try {
+          const result = await this.o.jobs.read(st.sid, def.action, `read the ${def.label.toLowerCase()}`);
+          if (this.stationsBySid.get(st.sid) !== st) return;
+          const outcome = def.read(result);
+          if (st.support[key] !== true) this.log.info(`${def.label} can be controlled on station ${st.sid}`);
+          st.support[key] = true;
+          if (key === 'reserve_soc') {
+            if (outcome.mode !== undefined && outcome.mode !== st.mode && outcome.mode !== SELF_CONSUMPTION_MODE) {
+              this.log.info(`Station ${st.sid} is in work mode ${outcome.mode}, not self-consumption: its reserve state of charge is not shown or written`);
+            }
+            st.mode = outcome.mode;
+          }
+          if (outcome.value !== undefined) st.values[key] = outcome.value;
+          else {
+            delete st.values[key];
+            if (!(key === 'reserve_soc' && st.mode !== undefined && st.mode !== SELF_CONSUMPTION_MODE)) {
+              this.log.warn(`The cloud sent no ${def.label.toLowerCase()} for station ${st.sid}: ${JSON.stringify(result).slice(0, 200)}`);
+            }
+          }
+        } catch (e) {
+          if (this.stopped) return;
+          failed = true;
+          if (e instanceof JobError && e.reason === 'refused' && st.support[key] !== true) {
+            if (st.support[key] === undefined) this.log.info(`${def.label} is not offered for station ${st.sid}: ${e.message}`);
+            st.support[key] = false;
+          } else {
+            const msg = e instanceof CloudError ? e.message : String(e);
+            this.log.warn(`Could not read the ${def.label.toLowerCase()} of station ${st.sid}; keeping the last known value: ${msg}`);
+          }
+        }
+      }),
+    );
+    if (this.stopped) return;
+    st.lastReadAt = this.now();
+    st.nextReadAt = st.lastReadAt + (failed ? this.retryReadMs : this.readIntervalMs);
+    const after = JSON.stringify([this.state(st.sn), this.components(st.sn)]);
+    if (after !== before) this.emit('change', st.sn, false);
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------
+
+  private bySn(sn: string): StationState | undefined {
+    const id = sanitizeId(sn);
+    for (const st of this.stationsBySid.values()) if (st.sn === sn || sanitizeId(st.sn) === id) return st;
+    return undefined;
+  }
+
+  private invalid(key: SettingKey, value: SettingValue): string | undefined {
+    if (key === 'grid_charging') return typeof value === 'boolean' ? undefined : `${quote(String(value))} is neither on nor off`;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `${quote(String(value))} is not a number`;
+    const parsed = key === 'input_power' ? parseNumber(String(value), this.inputPower, 'W') : parseNumber(String(value), RESERVE_SOC, '%');
+    return parsed.ok ? undefined : parsed.reason;
+  }
+
+  private blockedReason(st: StationState, key: SettingKey): string | undefined {
+    const label = this.defs[key].label;
+    if (st.support[key] === false) return `station ${st.sid} does not offer the ${label.toLowerCase()} setting`;
+    if (st.support[key] !== true) return `the ${label.toLowerCase()} of station ${st.sid} has not been read yet`;
+    if (key === 'reserve_soc' && st.mode !== undefined && st.mode !== SELF_CONSUMPTION_MODE) {
+      return `station ${st.sid} is in work mode ${st.mode}, not self-consumption; writing a reserve would switch its mode (change the mode in the S-Miles Home app)`;
+    }
+    return undefined;
+  }
+
+  private rateLimited(st: StationState, key: ControlKey, now: number): string | undefined {
+    const last = st.lastActionAt.get(key);
+    if (last === undefined || now - last >= this.rateLimitMs) return undefined;
+    const left = Math.ceil((this.rateLimitMs - (now - last)) / 100) / 10;
+    return `too soon: at most one ${key === 'refresh' ? 'refresh' : 'change of this setting'} per ${this.rateLimitMs / 1000} s (try again in ${left} s)`;
+  }
+
+  private refuse(sn: string, key: ControlKey, value: SettingValue | undefined, reason: string, payload?: string): ControlRefused {
+    const what = payload !== undefined ? `the command ${quote(payload)} for ${key}` : value !== undefined ? `${key} = ${quote(String(value))}` : key;
+    this.log.warn(`Refused ${what} of ${sn}: ${reason}`);
+    const st = this.bySn(sn);
+    this.emit('refused', { sn, sid: st?.sid ?? 0, key, value, message: reason, at: this.now() } satisfies ControlEvent);
+    return new ControlRefused(`${cap(reason)}.`);
+  }
+
+  private describeValue(key: SettingKey, value: SettingValue | undefined): string {
+    const label = this.defs[key].label.toLowerCase();
+    if (value === undefined) return `the ${label} unknown`;
+    if (key === 'grid_charging') return `grid charging ${value ? 'on' : 'off'}`;
+    return `the ${label} at ${Number(value)} ${key === 'input_power' ? 'W' : '%'}`;
+  }
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

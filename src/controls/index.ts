@@ -1,0 +1,2 @@
+export * from './battery-controls.js';
+export * from './settings.js';
