@@ -16,6 +16,13 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // Without comments and whitespace the bundle is a third smaller, and pure ASCII, so V8 keeps its source as
+  // one-byte text: several MB less resident memory. Names stay, for readable stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  charset: 'ascii',
+  legalComments: 'linked', // licence notices go to main.cjs.LEGAL.txt beside the bundle
   // Native addon: cannot be inlined; loaded from node_modules at run time (absent = no keychain).
   external: ['@napi-rs/keyring'],
   // import.meta.url is used by ESM-only deps; give them the bundle's own URL.
