@@ -13,6 +13,9 @@ import { TrayApp, type TrayState } from '../tray/tray-app.js';
 import { createBridge, type Bridge } from './bridge.js';
 import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
+import type { SettingKey, SettingValue } from '../controls/settings.js';
+import { openWithOsViewer } from '../log/file-sink.js';
+import { createAutostart, launchCommand } from '../platform/autostart.js';
 
 export interface TrayOptions {
   logger: Logger;
@@ -20,9 +23,17 @@ export interface TrayOptions {
   settings: Settings;
   fromEnv: Set<keyof Settings>;
   demo?: { cleanup(): Promise<void>; describe: string };
+  /** The log file, for "Open log". */
+  logPath?: string;
+  /** Last words before process.exit (release the single-instance endpoint). */
+  beforeExit?: () => Promise<void>;
 }
 
-export async function runTray(o: TrayOptions): Promise<void> {
+export interface TrayHandle {
+  openSettings(field?: string): void;
+}
+
+export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   const log = o.logger;
   let settings = o.settings;
   for (const w of o.stores.warnings) log.warn(w);
@@ -34,12 +45,21 @@ export async function runTray(o: TrayOptions): Promise<void> {
   let tray: TrayApp | undefined;
   let settingsPage: Awaited<ReturnType<typeof startSettingsServer>> | undefined;
   let quitting = false;
+  /** The last battery-control failure started from the tray or the settings page. */
+  let controlError: string | undefined;
+  // "Start at login" is read back from the OS, not from our config.
+  const autostart = createAutostart({ command: launchCommand() });
+  let autostartOn = await autostart.isEnabled().catch(() => undefined);
 
   const state = (): TrayState => ({
     snapshot,
     publishing: bridge.publisher?.isEnabled ?? false,
     brokerProblem: bridge.publisher?.isEnabled ? bridge.connection?.problem : undefined,
     lowSocThreshold: settings.lowSocThreshold,
+    controls: bridge.controls?.stations(),
+    controlError: controlError ?? bridge.controls?.lastControlError,
+    autostart: autostartOn,
+    logPath: o.logPath,
   });
   const refreshTray = () => tray?.update(state());
 
@@ -61,11 +81,34 @@ export async function runTray(o: TrayOptions): Promise<void> {
       }
     });
     b.connection?.on('status', refreshTray);
+    b.controls?.on('change', refreshTray);
+    b.controls?.on('control-error', refreshTray);
+    b.controls?.on('confirmed', () => {
+      controlError = undefined;
+      refreshTray();
+    });
     b.start();
     return b;
   }
 
-  async function openSettings(): Promise<void> {
+  /** A control write from the tray or the settings page; the tray shows "…" while it runs. */
+  async function runControl(sn: string, key: SettingKey, value: SettingValue): Promise<void> {
+    const c = bridge.controls;
+    if (!c) throw new Error('Battery control is not available right now.');
+    const pending = c.set(sn, key, value);
+    refreshTray();
+    try {
+      await pending;
+      controlError = undefined;
+    } catch (e) {
+      controlError = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      refreshTray();
+    }
+  }
+
+  async function openSettings(field?: string): Promise<void> {
     settingsPage ??= await startSettingsServer({
       store: o.stores.config,
       secrets: o.stores.secrets,
@@ -74,12 +117,20 @@ export async function runTray(o: TrayOptions): Promise<void> {
       testLogin,
       testMqtt,
       onSaved: (s) => void applySettings(s),
+      // Read `bridge` at call time: the page outlives bridges rebuilt after a save.
+      controls: {
+        stations: () => {
+          if (!bridge.controls) throw new Error('Battery control needs MQTT publishing to be set up.');
+          return bridge.controls.stations();
+        },
+        set: runControl,
+      },
       secretStorageNote:
         o.stores.secrets.kind === 'file'
           ? `No OS keychain was found: passwords are kept in a file readable only by you (${o.stores.dir}).`
           : undefined,
     });
-    openInBrowser(settingsPage.url, log);
+    openInBrowser(settingsPage.url, log, field);
   }
 
   async function applySettings(saved: Settings): Promise<void> {
@@ -108,6 +159,7 @@ export async function runTray(o: TrayOptions): Promise<void> {
     await settingsPage?.close().catch(() => undefined);
     await tray?.stop().catch(() => undefined);
     await o.demo?.cleanup();
+    await o.beforeExit?.().catch(() => undefined);
     process.exit(0);
   }
 
@@ -125,8 +177,26 @@ export async function runTray(o: TrayOptions): Promise<void> {
           refreshTray();
         },
         refresh: () => void bridge.poller.refreshNow().catch((e) => log.warn('Refresh failed', e)),
-        openSettings: () => void openSettings().catch((e) => log.error('Cannot open the settings page', e)),
+        openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)),
         quit: () => void quit(),
+        toggleGridCharging: (sn) => {
+          const current = bridge.controls?.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging')?.value;
+          if (typeof current === 'boolean') void runControl(sn, 'grid_charging', !current).catch((e) => log.warn('Grid charging change failed', e));
+        },
+        toggleAutostart: () =>
+          void (async () => {
+            try {
+              await (autostartOn ? autostart.disable() : autostart.enable());
+              log.info(`Start at login ${autostartOn ? 'off' : 'on'} (${autostart.describe()})`);
+            } catch (e) {
+              log.error('Start at login could not be changed', e);
+            }
+            autostartOn = await autostart.isEnabled().catch(() => undefined);
+            refreshTray();
+          })(),
+        openLog: () => {
+          if (o.logPath) openWithOsViewer(o.logPath, log);
+        },
       },
     });
     refreshTray();
@@ -142,6 +212,8 @@ export async function runTray(o: TrayOptions): Promise<void> {
     log.info('No Hoymiles credentials yet: opening the settings page');
     await openSettings().catch((e) => log.error('Cannot open the settings page', e));
   }
+
+  return { openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)) };
 
   async function testLogin(email: string, password: string) {
     addSecret(password);

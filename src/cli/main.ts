@@ -80,9 +80,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
     return undefined;
   }
 
-  const { runTray } = await import('../app/tray-main.js');
-  await runTray({ logger, stores, settings, fromEnv });
-  return undefined;
+  // The tray: one instance per user and config folder. A second start asks the first to show its settings.
+  const { startDesktopApp } = await import('../app/desktop.js');
+  return startDesktopApp({ logger, stores, settings, fromEnv });
 }
 
 main(process.argv.slice(2)).then(

@@ -58,8 +58,9 @@ export async function runDemo(opts: { logger: Logger; headless: boolean }): Prom
     };
     return;
   }
-  const { runTray } = await import('../app/tray-main.js');
-  await runTray({
+  const { startDesktopApp } = await import('../app/desktop.js');
+  await startDesktopApp({
+    instanceName: 'hoymiles-tray-demo',
     logger: log,
     stores: { config, state, secrets, dir, settings, warnings: [] },
     settings,

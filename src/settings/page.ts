@@ -4,6 +4,9 @@
  * Inline code runs under a per-response CSP nonce; there are no style attributes or inline handlers.
  */
 import type { Settings } from '../config/settings.js';
+import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
+import { DEFAULT_INPUT_POWER, RESERVE_SOC, type NumberRange, type SettingKey } from '../controls/settings.js';
+import { CONTROLS_ANCHOR, controlAnchor } from './anchors.js';
 
 export type FieldKind = 'text' | 'email' | 'password' | 'url' | 'number' | 'switch' | 'ids';
 
@@ -105,6 +108,8 @@ export interface PageState {
   env: Partial<Record<keyof Settings, string>>;
   /** Plain-words notes for the top of the page (damaged file, where passwords are kept). */
   notes: { level: 'info' | 'warn'; text: string }[];
+  /** Battery control per station (confirmed values only); undefined = battery control is not available. */
+  controls?: StationControlsView[];
 }
 
 const esc = (s: string): string =>
@@ -168,6 +173,69 @@ function renderSection(s: SectionDef, st: PageState): string {
   return `<section class="card" id="sec-${s.id}"><h2>${esc(s.title)}</h2>${body}</section>`;
 }
 
+/** Unit and range of a battery setting (grid charging has neither). */
+export function controlUnit(key: SettingKey): string {
+  return key === 'input_power' ? 'W' : key === 'reserve_soc' ? '%' : '';
+}
+export function controlRange(v: Pick<SettingView, 'key' | 'range'>): NumberRange | undefined {
+  if (v.key === 'grid_charging') return undefined;
+  return v.range ?? (v.key === 'input_power' ? DEFAULT_INPUT_POWER : RESERVE_SOC);
+}
+/** A confirmed value in words: "On", "Off", "800 W", "10 %", or "not known yet". */
+export function controlValueText(key: SettingKey, value: SettingView['value']): string {
+  if (key === 'grid_charging') return typeof value === 'boolean' ? (value ? 'On' : 'Off') : 'not known yet';
+  return typeof value === 'number' && Number.isFinite(value) ? `${value} ${controlUnit(key)}` : 'not known yet';
+}
+
+const CONTROL_LABELS: Record<SettingKey, string> = {
+  grid_charging: 'Grid charging',
+  input_power: 'On-grid input power',
+  reserve_soc: 'Reserve state of charge',
+};
+
+function renderControl(st: StationControlsView, v: SettingView): string {
+  const id = controlAnchor(st.sn, v.key);
+  const label = CONTROL_LABELS[v.key] ?? v.label;
+  const attrs = `data-sn="${esc(st.sn)}" data-key="${esc(v.key)}"`;
+  if (v.supported !== true) {
+    const why = v.supported === false ? 'Not offered for this station by the Hoymiles cloud.' : 'Not read from the Hoymiles cloud yet; reload this page in a moment.';
+    return `<div class="row ctl" ${attrs}><label>${esc(label)}</label><div class="control"><p class="hint ctl-static" id="${id}" tabindex="-1">${esc(why)}</p></div></div>`;
+  }
+  const range = controlRange(v);
+  const disabled = v.blocked ? ' disabled' : '';
+  let input: string;
+  if (v.key === 'grid_charging') {
+    const on = v.value === true;
+    input = `<select id="${id}" aria-describedby="${id}-now ${id}-result"${disabled}><option value="on"${on ? ' selected' : ''}>On</option><option value="off"${on ? '' : ' selected'}>Off</option></select>`;
+  } else {
+    const value = typeof v.value === 'number' && Number.isFinite(v.value) ? String(v.value) : '';
+    input = `<span class="with-unit"><input type="number" id="${id}" value="${esc(value)}" min="${range!.min}" max="${range!.max}" step="${range!.step}" inputmode="decimal" aria-describedby="${id}-now ${id}-result"${disabled}><span class="unit">${esc(controlUnit(v.key))}</span></span>`;
+  }
+  const limits = range ? ` · allowed ${range.min}–${range.max} ${controlUnit(v.key)}${range.step !== 1 ? ` in steps of ${range.step}` : ''}` : '';
+  const now = `<p class="hint" id="${id}-now">Now: <strong class="ctl-now">${esc(controlValueText(v.key, v.value))}</strong>${esc(limits)}</p>`;
+  const blocked = v.blocked ? `<p class="hint env">${esc(v.blocked.charAt(0).toUpperCase() + v.blocked.slice(1))}.</p>` : '';
+  const pending = v.writing ? 'A change is being applied…' : '';
+  return `<div class="row ctl" ${attrs}><label for="${id}">${esc(label)}</label><div class="control"><div class="ctl-line">${input}<button type="button" class="secondary apply"${disabled}>Apply</button></div>${now}${blocked}<p class="result ctl-result" id="${id}-result" aria-live="polite">${esc(pending)}</p></div></div>`;
+}
+
+function renderControls(controls: StationControlsView[] | undefined): string {
+  const head = `<section class="card" id="${CONTROLS_ANCHOR}"><h2>Battery control</h2>`;
+  if (!controls) {
+    return `${head}<p class="intro">Battery control is not available right now.</p></section>`;
+  }
+  const intro = `<p class="intro">Changes go to the battery through the Hoymiles cloud; a value shows here once the battery confirmed it.</p>`;
+  if (!controls.length) {
+    return `${head}${intro}<p class="muted">No battery found yet: its settings appear here once the app has read them. Reload this page in a moment.</p></section>`;
+  }
+  const stations = controls
+    .map((st) => {
+      const title = `MS-A2 ${st.sn}${st.stationName ? ` · ${st.stationName}` : ''}`;
+      return `<div class="ctl-station"><h3>${esc(title)}</h3>${st.settings.map((v) => renderControl(st, v)).join('\n')}</div>`;
+    })
+    .join('\n');
+  return `${head}${intro}${stations}</section>`;
+}
+
 const CSS = `
 :root{color-scheme:light dark;--bg:#f3f5f8;--card:#fff;--fg:#1b2330;--muted:#5d6878;--line:#dde2ea;--accent:#1f7a4d;--accent-fg:#fff;--err:#c0262d;--warn-bg:#fff5dc;--warn-line:#e8c66a;--info-bg:#e8f1fb;--info-line:#9cc1ea;--ok:#1f7a4d;--input:#fff}
 @media (prefers-color-scheme:dark){:root{--bg:#15191f;--card:#1e242c;--fg:#e6e9ee;--muted:#9aa4b2;--line:#323a45;--accent:#3fae74;--accent-fg:#0b1a12;--err:#ff7a7f;--warn-bg:#3a3118;--warn-line:#7a6427;--info-bg:#1b2a3b;--info-line:#34506f;--ok:#5fd196;--input:#161b21}}
@@ -228,6 +296,12 @@ footer .inner{background:var(--card);border:1px solid var(--line);border-radius:
 #status{color:var(--muted)}
 #status.ok{color:var(--ok);font-weight:600}
 #status.fail{color:var(--err);font-weight:600}
+h3{font-size:15px;margin:4px 0 10px}
+.ctl-line{display:flex;align-items:center;gap:10px;flex-wrap:wrap}
+.ctl-line .with-unit{flex:0 1 180px}
+select{padding:7px 10px;border:1px solid var(--line);border-radius:8px;background:var(--input);color:var(--fg);font:inherit}
+.row.ctl{border-radius:8px;padding:4px 6px;margin-left:-6px;margin-right:-6px;scroll-margin:80px 0}
+.row.ctl.highlight{background:var(--info-bg);box-shadow:0 0 0 2px var(--accent)}
 @media (max-width:600px){.row{grid-template-columns:1fr}.row>label{padding-top:0}.test-row>span{display:none}}
 `;
 
@@ -333,6 +407,48 @@ const JS = `
       if (st.length) out.appendChild(ul);
     });
   });
+  document.querySelectorAll('.ctl').forEach(function(row){
+    var btn = row.querySelector('button.apply');
+    if (!btn) return;
+    var input = row.querySelector('input,select');
+    var out = row.querySelector('.ctl-result');
+    var now = row.querySelector('.ctl-now');
+    function apply(){
+      var key = row.getAttribute('data-key');
+      var value = key === 'grid_charging' ? input.value === 'on' : input.value;
+      btn.disabled = true; input.removeAttribute('aria-invalid');
+      out.className = 'result ctl-result'; out.textContent = 'Applying\u2026';
+      post('/api/control', {sn: row.getAttribute('data-sn'), key: key, value: value}).then(function(r){
+        if (r.ok) { out.className = 'result ok ctl-result'; out.textContent = 'Confirmed by the battery: ' + r.text + '.'; if (now) now.textContent = r.text; }
+        else {
+          out.className = 'result fail ctl-result'; out.textContent = r.error || 'The change failed.';
+          if (r.__status === 422) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+        }
+      }).catch(function(){ out.className = 'result fail ctl-result'; out.textContent = 'The app did not answer. Is it still running?'; })
+        .finally(function(){ btn.disabled = false; });
+    }
+    btn.addEventListener('click', apply);
+    input.addEventListener('keydown', function(ev){ if (ev.key === 'Enter') { ev.preventDefault(); apply(); } });
+    input.addEventListener('input', function(){ input.removeAttribute('aria-invalid'); });
+  });
+
+  // The tray links to a field (#control-<sn>-<key>): scroll to it, highlight its row, focus it.
+  function showFragment(){
+    var id = '';
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    if (!id) return;
+    var el = document.getElementById(id);
+    if (!el) return;
+    document.querySelectorAll('.highlight').forEach(function(e){ e.classList.remove('highlight'); });
+    var row = el.closest('.row') || el;
+    row.classList.add('highlight');
+    var d = el.closest('details'); if (d) d.open = true;
+    row.scrollIntoView({block: 'center'});
+    if (el.focus) el.focus({preventScroll: true});
+  }
+  window.addEventListener('hashchange', showFragment);
+  showFragment();
+
   document.getElementById('test-mqtt').addEventListener('click', function(){
     runTest('test-mqtt', {url: val('f-mqttUrl'), user: val('f-mqttUser'), password: val('f-mqttPassword')}, function(out){
       out.textContent = 'Connected to the broker.';
@@ -364,6 +480,7 @@ ${notes}
 ${SECTIONS.map((s) => renderSection(s, state)).join('\n')}
 <footer><div class="inner"><button type="submit" class="primary" id="save">Save</button><span id="status" aria-live="polite"></span></div></footer>
 </form>
+${renderControls(state.controls)}
 </main>
 <script nonce="${esc(nonce)}">${JS}</script>
 </body>

@@ -15,8 +15,19 @@ import type { ConfigStore } from '../config/store.js';
 import { ENV_VARS, settingsFromEnv } from '../config/env.js';
 import type { SecretStore } from '../config/secrets.js';
 import { DEFAULTS, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
+import type { StationControlsView } from '../controls/battery-controls.js';
+import { parseNumber, parseSwitch, SETTING_KEYS, type SettingKey, type SettingValue } from '../controls/settings.js';
 import { addSecret, redact, type Logger } from '../log/logger.js';
-import { FIELDS, renderPage, type FieldDef, type PageState } from './page.js';
+import { sanitizeId } from '../mqtt/topics.js';
+import { isSafeAnchor } from './anchors.js';
+import { controlRange, controlUnit, controlValueText, FIELDS, renderPage, type FieldDef, type PageState } from './page.js';
+
+/** What the settings page needs of the battery controls (BatteryControls fits). */
+export interface SettingsControls {
+  stations(): StationControlsView[];
+  /** Resolves once the cloud confirmed the value; rejects with an Error whose message is fit for the user. */
+  set(sn: string, key: SettingKey, value: SettingValue): Promise<void>;
+}
 
 export interface SettingsServerOptions {
   store: ConfigStore;
@@ -34,6 +45,8 @@ export interface SettingsServerOptions {
   secretStorageNote?: string;
   /** For tests: where environment values are read for display (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Battery control (the "Battery control" section and POST /api/control); absent: shown as not available. */
+  controls?: SettingsControls;
 }
 
 export interface SettingsServer {
@@ -162,7 +175,56 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     if (opts.store.warning) notes.push({ level: 'warn', text: opts.store.warning });
     const storageNote = opts.secretStorageNote ?? (opts.secrets.kind === 'file' ? 'Passwords are stored in a file readable only by you (no keychain found).' : undefined);
     if (storageNote) notes.push({ level: 'info', text: storageNote });
-    return { values, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword }, env, notes };
+    return { values, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword }, env, notes, controls: controlStations() };
+  }
+
+  function controlStations(): StationControlsView[] | undefined {
+    if (!opts.controls) return undefined;
+    try {
+      return opts.controls.stations();
+    } catch (err) {
+      log.warn('Could not read the battery controls', err);
+      return undefined;
+    }
+  }
+
+  /** POST /api/control {sn, key, value}: validated here with the setting's range, then written and confirmed. */
+  async function control(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
+    const stations = controlStations();
+    if (!opts.controls || !stations) return { status: 409, json: { ok: false, error: 'Battery control is not available right now.' } };
+    const sn = typeof body.sn === 'string' ? body.sn : '';
+    const key = typeof body.key === 'string' && (SETTING_KEYS as readonly string[]).includes(body.key) ? (body.key as SettingKey) : undefined;
+    if (!key) return { status: 422, json: { ok: false, error: 'There is no such battery setting.' } };
+    const st = stations.find((x) => x.sn === sn) ?? (sn ? stations.find((x) => sanitizeId(x.sn) === sanitizeId(sn)) : undefined);
+    if (!st) return { status: 422, json: { ok: false, error: `Battery ${sn || '(none)'} has no controls (not found, or not read yet).` } };
+    const view = st.settings.find((v) => v.key === key);
+    if (!view || view.supported !== true) return { status: 422, json: { ok: false, error: `${view?.label ?? key} is not offered for this station.` } };
+
+    let value: SettingValue;
+    if (key === 'grid_charging') {
+      const raw = body.value;
+      const parsed = typeof raw === 'boolean' ? ({ ok: true, value: raw } as const) : parseSwitch(String(raw ?? '').trim().toUpperCase());
+      if (!parsed.ok) return { status: 422, json: { ok: false, error: 'Choose on or off.' } };
+      value = parsed.value;
+    } else {
+      const raw = typeof body.value === 'number' ? String(body.value) : typeof body.value === 'string' ? body.value : '';
+      if (!raw.trim()) return { status: 422, json: { ok: false, error: 'Enter a number.' } };
+      const parsed = parseNumber(raw, controlRange(view)!, controlUnit(key));
+      if (!parsed.ok) return { status: 422, json: { ok: false, error: `${parsed.reason.charAt(0).toUpperCase()}${parsed.reason.slice(1)}.` } };
+      value = parsed.value;
+    }
+
+    log.info(`Settings page: ${view.label.toLowerCase()} of ${st.sn} → ${controlValueText(key, value)}`);
+    try {
+      await opts.controls.set(st.sn, key, value);
+    } catch (err) {
+      log.info(`Settings page: the change of the ${view.label.toLowerCase()} failed`, err);
+      return { status: 200, json: { ok: false, error: redact(err instanceof Error ? err.message : String(err)) || 'The change failed.' } };
+    }
+    // What the cloud confirmed (the controls only keep confirmed values).
+    const after = controlStations()?.find((x) => x.sn === st.sn)?.settings.find((v) => v.key === key)?.value;
+    const confirmed = after ?? value;
+    return { status: 200, json: { ok: true, value: confirmed, text: controlValueText(key, confirmed) } };
   }
 
   async function save(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
@@ -309,6 +371,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       '/api/save': save,
       '/api/test-login': testLogin,
       '/api/test-mqtt': testMqtt,
+      '/api/control': control,
     };
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     if (!route) return send(res, 404, 'Not found.', 'text/plain; charset=utf-8');
@@ -351,9 +414,20 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
   };
 }
 
-/** Opens `url` in the default browser; never throws (a failure is logged). */
-export function openInBrowser(url: string, logger?: Logger): void {
+/** `url` with `#field` appended (replacing any fragment); `field` must be a plain anchor ([A-Za-z0-9_-]). */
+export function withFragment(url: string, field?: string): string {
+  if (!field) return url;
+  if (!isSafeAnchor(field)) throw new Error(`refusing an unusual page anchor ${JSON.stringify(field.slice(0, 40))}`);
+  return `${url.replace(/#.*$/, '')}#${field}`;
+}
+
+/**
+ * Opens `url` in the default browser, at the anchor `field` if given (e.g. `control-<sn>-input_power`: the
+ * page scrolls to and highlights it); never throws (a failure is logged).
+ */
+export function openInBrowser(url: string, logger?: Logger, field?: string): void {
   try {
+    url = withFragment(url, field);
     if (!/^https?:\/\/[^\s"'&|<>^%]+$/.test(url)) throw new Error('refusing to open an unusual URL');
     const [cmd, args, extra] =
       process.platform === 'win32'

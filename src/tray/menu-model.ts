@@ -3,7 +3,9 @@
  * `now`) always gives the same model, and the row list has a fixed shape for a given maxBatteries, because
  * systray2 cannot add rows after start (unused rows are hidden instead).
  */
+import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
 import type { BatteryReading, Problem } from '../core/snapshot.js';
+import { controlAnchor } from '../settings/anchors.js';
 import { batteryStatus, iconName, isErrorState, primaryBattery } from './icons.js';
 import type { TrayActions, TrayState } from './types.js';
 
@@ -13,12 +15,14 @@ export const MISSING = '–';
 /** Windows cuts tooltips at 127 characters. */
 export const TOOLTIP_MAX = 127;
 
-export type RowKind = 'text' | 'separator' | 'checkbox' | 'action';
+/** 'submenu': a parent whose children are the rows naming it as `parent`; never hidden (disabled instead). */
+export type RowKind = 'text' | 'separator' | 'checkbox' | 'action' | 'submenu';
 
 export interface MenuRow {
   /**
-   * Stable key: b<i>.gap (i ≥ 1), b<i>.header|soc|power|today|temp|updated, sep.main, problem, publish, refresh,
-   * settings, sep.quit, quit. Separators are never hidden (the helper cannot hide them).
+   * Stable key: b<i>.gap (i ≥ 1), b<i>.header|soc|power|today|temp|updated, sep.controls, controls (submenu) with
+   * its children c<j>.header|grid_charging|input_power|reserve_soc, sep.main, problem, publish, refresh, autostart,
+   * log, settings, sep.quit, quit. Separators are never hidden (the helper cannot hide them).
    */
   id: string;
   kind: RowKind;
@@ -28,6 +32,10 @@ export interface MenuRow {
   hidden: boolean;
   checked: boolean;
   action?: keyof TrayActions;
+  /** The action's argument: the serial for toggleGridCharging, the page anchor for openSettings. */
+  arg?: string;
+  /** The id of the submenu row this row belongs to (undefined: top level). */
+  parent?: string;
 }
 
 export interface MenuModel {
@@ -41,8 +49,12 @@ export interface MenuModel {
 }
 
 export const LABELS = {
+  controls: 'Battery control',
+  gridCharging: 'Grid charging',
   publish: 'Publish to MQTT',
   refresh: 'Refresh now',
+  autostart: 'Start at login',
+  openLog: 'Open log',
   settings: 'Settings…',
   quit: 'Quit',
 } as const;
@@ -170,15 +182,108 @@ export function cloudProblemLine(p: Problem): ProblemLine {
   }
 }
 
-/** The one problem line, or undefined when all is well. Settings-fixable cloud problems, then the broker, then the rest. */
+/** "⚠ Battery control failed: the battery could not switch grid charging on: timeout" (cut to fit a menu). */
+export function controlProblemLine(message: string): ProblemLine | undefined {
+  const m = message.trim().replace(/^\u26a0\s*/, '').replace(/\.$/, '');
+  if (!m) return undefined;
+  const short = 'Battery control failed';
+  const reason = /^[A-Z][a-z]/.test(m) ? m.charAt(0).toLowerCase() + m.slice(1) : m;
+  return { text: `⚠ ${truncate(`${short}: ${reason}`, 100)}`, short, detail: message.trim(), fixInSettings: false };
+}
+
+/**
+ * The one problem line, or undefined when all is well. Settings-fixable cloud problems, then the broker, then
+ * the other cloud problems, then a failed battery control write (often a consequence of the ones before).
+ */
 export function problemLine(state: TrayState): ProblemLine | undefined {
   const cloud = state.snapshot.problem ? cloudProblemLine(state.snapshot.problem) : undefined;
-  const brokerText = state.brokerProblem?.trim().replace(/^⚠\s*/, '');
+  const brokerText = state.brokerProblem?.trim().replace(/^\u26a0\s*/, '');
   const broker: ProblemLine | undefined = brokerText
     ? { text: `⚠ ${truncate(brokerText, 60)}`, short: truncate(brokerText, 60), detail: brokerText, fixInSettings: true }
     : undefined;
   if (cloud?.fixInSettings) return cloud;
-  return broker ?? cloud;
+  return broker ?? cloud ?? (state.controlError ? controlProblemLine(state.controlError) : undefined);
+}
+
+function settingOf(st: StationControlsView, key: SettingView['key']): SettingView | undefined {
+  return st.settings.find((x) => x.key === key);
+}
+
+function numberText(v: SettingView | undefined, unit: string): string {
+  return typeof v?.value === 'number' && Number.isFinite(v.value) ? `${v.value} ${unit}` : MISSING;
+}
+
+/** The rows of one station's group in the Battery control submenu (slot j). `st` undefined: all hidden. */
+function controlRows(j: number, st: StationControlsView | undefined, showHeader: boolean): MenuRow[] {
+  const parent = 'controls';
+  const on = (v: SettingView | undefined): v is SettingView => !!st && v?.supported === true;
+  const gc = st && settingOf(st, 'grid_charging');
+  const ip = st && settingOf(st, 'input_power');
+  const rs = st && settingOf(st, 'reserve_soc');
+  const where = st ? (st.stationName ? `${st.stationName} (${st.sn})` : st.sn) : '';
+
+  let gcText: string = LABELS.gridCharging;
+  let gcEnabled = false;
+  let gcTip = '';
+  if (on(gc)) {
+    if (gc.writing) {
+      gcText = `${LABELS.gridCharging}…`;
+      gcTip = 'Waiting for the battery to confirm the change';
+    } else if (typeof gc.value !== 'boolean') {
+      gcText = `${LABELS.gridCharging}: ${MISSING}`;
+      gcTip = gc.blocked ?? 'Not known yet';
+    } else if (gc.blocked) {
+      gcTip = gc.blocked;
+    } else {
+      gcEnabled = true;
+      gcTip = `Charge ${where} from the grid: click to switch it ${gc.value ? 'off' : 'on'}`;
+    }
+  }
+  const numberRow = (id: 'input_power' | 'reserve_soc', v: SettingView | undefined, label: string, unit: string, what: string): MenuRow =>
+    row(`c${j}.${id}`, 'action', `${label}: ${numberText(v, unit)}${v?.writing ? ' (applying…)' : ''}…`, {
+      hidden: !on(v),
+      parent,
+      action: 'openSettings',
+      arg: st ? controlAnchor(st.sn, id) : undefined,
+      tooltip: on(v) ? (v.blocked ?? `${what} of ${where}: click to change it on the settings page`) : '',
+    });
+  return [
+    row(`c${j}.header`, 'text', st ? (st.sn ? `MS-A2 ${st.sn}` : st.stationName || 'MS-A2') : '', { hidden: !st || !showHeader, parent, tooltip: st?.stationName ?? '' }),
+    row(`c${j}.grid_charging`, 'checkbox', gcText, {
+      hidden: !on(gc),
+      parent,
+      checked: on(gc) && gc.value === true,
+      enabled: gcEnabled,
+      action: 'toggleGridCharging',
+      arg: st?.sn,
+      tooltip: gcTip,
+    }),
+    numberRow('input_power', ip, 'Input power', 'W', 'On-grid input power'),
+    numberRow('reserve_soc', rs, 'Reserve', '%', 'Reserve state of charge'),
+  ];
+}
+
+/** The Battery control parent and its children: one group per station (up to `slots`), fixed in number. */
+function controlsRows(state: TrayState, slots: number): MenuRow[] {
+  const stations = state.controls ?? [];
+  const useful = (st: StationControlsView) => st.settings.some((v) => v.supported === true);
+  const shown = stations.slice(0, slots).map((st) => (useful(st) ? st : undefined));
+  const groups = shown.filter(Boolean).length;
+  const children: MenuRow[] = [];
+  for (let j = 0; j < slots; j++) children.push(...controlRows(j, shown[j], groups > 1));
+
+  let text: string = LABELS.controls;
+  let tooltip = 'Grid charging, input power and reserve of the battery';
+  if (!state.controls) {
+    text = `${LABELS.controls} (unavailable)`;
+    tooltip = 'Battery control is not available right now';
+  } else if (!groups) {
+    const pending = !stations.length || stations.some((st) => st.settings.some((v) => v.supported === undefined));
+    text = `${LABELS.controls} (${pending ? 'reading…' : 'not supported'})`;
+    tooltip = pending ? 'Reading the battery settings from the Hoymiles cloud' : 'The Hoymiles cloud offers no battery settings for this station';
+  }
+  // Never hidden: hiding a row with a submenu can lose the submenu (systray2 known issue); disabled instead.
+  return [row('controls', 'submenu', text, { enabled: groups > 0, tooltip }), ...children];
 }
 
 function row(id: string, kind: RowKind, text: string, extra: Partial<MenuRow> = {}): MenuRow {
@@ -228,6 +333,7 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
     );
   }
   const problem = problemLine(state);
+  rows.push(row('sep.controls', 'separator', ''), ...controlsRows(state, n));
   rows.push(
     row('sep.main', 'separator', ''),
     row('problem', problem?.fixInSettings ? 'action' : 'text', problem?.text ?? '', {
@@ -237,6 +343,13 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
     }),
     row('publish', 'checkbox', LABELS.publish, { checked: state.publishing, action: 'togglePublish', tooltip: 'Send readings to the MQTT broker' }),
     row('refresh', 'action', LABELS.refresh, { action: 'refresh' }),
+    row('autostart', 'checkbox', LABELS.autostart, {
+      hidden: state.autostart === undefined,
+      checked: state.autostart === true,
+      action: 'toggleAutostart',
+      tooltip: 'Start hoymiles-tray when you log in',
+    }),
+    row('log', 'action', LABELS.openLog, { hidden: state.logPath === undefined, action: 'openLog', tooltip: state.logPath ?? '' }),
     row('settings', 'action', LABELS.settings, { action: 'openSettings' }),
     row('sep.quit', 'separator', ''),
     row('quit', 'action', LABELS.quit, { action: 'quit' }),

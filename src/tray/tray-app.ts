@@ -4,6 +4,9 @@
  *   - the helper ships without its run bit → chmod 0755 ourselves (macOS: also drop the quarantine flag);
  *   - ready() never settles when the helper dies at once (no display, missing library) → timeout + exit listener;
  *   - rows cannot be added after start → all rows exist from the start, unused ones are hidden;
+ *   - hiding a row that has a submenu can lose the submenu → the model never hides the "Battery control" parent
+ *     (it disables it), and a parent's update-item goes out without its children (systray2 would otherwise
+ *     walk them and append " (√)" to their titles once more);
  *   - 'update-menu-and-item' is a no-op → 'update-item' per changed row and 'update-menu' for icon/title/tooltip;
  *   - Linux appends " (√)" to checked titles and never strips it → reset the title before every send,
  *     and find clicked rows by item object, never by title;
@@ -184,10 +187,19 @@ export class TrayApp {
     if (!options.systrayClass) prepareHelper(findHelper(), process.platform, logger);
 
     const model = buildMenu(options.initialState ?? emptyState(), opts.maxBatteries);
+    // One item object per row (rows and items share indexes); children also sit in their parent's `items`.
     const items: MenuItem[] = model.rows.map((r) => TrayApp.toItem(r));
+    const top: MenuItem[] = [];
+    model.rows.forEach((r, i) => {
+      const item = items[i]!;
+      if (!r.parent) return void top.push(item);
+      const p = items[model.rows.findIndex((x) => x.id === r.parent)];
+      if (!p) throw new Error(`tray: row ${r.id} names a missing parent ${r.parent}`);
+      (p.items ??= []).push(item);
+    });
     const iconData = readFileSync(join(opts.assetsDir, 'icons', iconFile(model.icon))).toString('base64');
     const tray = new Tray({
-      menu: { icon: iconData, title: model.title, tooltip: model.tooltip, items, isTemplateIcon: false },
+      menu: { icon: iconData, title: model.title, tooltip: model.tooltip, items: top, isTemplateIcon: false },
       debug: false,
       copyDir: false,
     });
@@ -288,7 +300,9 @@ export class TrayApp {
       if (!changed) return;
       // Base label every time: systray2 appends " (√)" on Linux and never removes it.
       Object.assign(item, TrayApp.toItem(r));
-      this.send({ type: 'update-item', item });
+      // A submenu parent goes out without its children: the helper keeps them, and systray2 would otherwise
+      // append checkmarks to their titles again. The copy keeps __id, by which the helper finds the row.
+      this.send({ type: 'update-item', item: r.kind === 'submenu' ? { ...item, items: undefined } : item });
       this.sentRows[i] = next;
     });
     const m = this.sentMenu;
@@ -324,7 +338,9 @@ export class TrayApp {
 
   private static toItem(r: MenuRow): MenuItem {
     if (r.kind === 'separator') return { title: SEPARATOR, tooltip: '', enabled: true, hidden: r.hidden };
-    return { title: r.text, tooltip: r.tooltip, checked: r.checked, enabled: r.enabled, hidden: r.hidden };
+    // A submenu parent is never hidden (the model guarantees it; hiding it could lose the submenu).
+    const hidden = r.kind === 'submenu' ? false : r.hidden;
+    return { title: r.text, tooltip: r.tooltip, checked: r.checked, enabled: r.enabled, hidden };
   }
 
   /** The helper prints "Quit" on SIGINT/SIGTERM; systray2 JSON.parses every line without a try. */
@@ -401,9 +417,19 @@ export class TrayApp {
     const line = `tray: clicked ${row.text}`;
     if (process.env.E2E === '1') this.opts.logger.info(line);
     else this.opts.logger.debug(line);
-    if (!row.action || !row.enabled) return;
+    if (!row.action || !row.enabled || row.hidden) return;
     try {
-      this.opts.actions[row.action]();
+      const a = this.opts.actions;
+      switch (row.action) {
+        case 'openSettings':
+          a.openSettings(row.arg);
+          break;
+        case 'toggleGridCharging':
+          if (row.arg) a.toggleGridCharging(row.arg);
+          break;
+        default:
+          a[row.action]();
+      }
     } catch (e) {
       this.opts.logger.error(`tray: "${row.text}" failed`, e);
     }

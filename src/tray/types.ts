@@ -1,10 +1,21 @@
 /** What the tray shows and what it can ask the app to do. Shared by the pure model and the systray2 adapter. */
+import type { StationControlsView } from '../controls/battery-controls.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 
 export interface TrayActions {
   togglePublish(): void;
   refresh(): void;
-  openSettings(): void;
+  /**
+   * Opens the settings page; `field` is an anchor on it to scroll to and highlight, e.g.
+   * `control-<sn>-input_power` (see settingsAnchor in settings/page.ts). Without it: the top of the page.
+   */
+  openSettings(field?: string): void;
+  /** Switches grid charging of the station whose master battery is `sn` to the opposite of its confirmed value. */
+  toggleGridCharging(sn: string): void;
+  /** Turns "Start at login" on or off (the new state comes back through TrayState.autostart). */
+  toggleAutostart(): void;
+  /** Opens TrayState.logPath with the OS's viewer. */
+  openLog(): void;
   quit(): void;
 }
 
@@ -16,4 +27,12 @@ export interface TrayState {
   brokerProblem?: string;
   /** SoC (%) below which the icon turns red. */
   lowSocThreshold: number;
+  /** Battery controls per station (BatteryControls.stations()); undefined = battery control not available. */
+  controls?: StationControlsView[];
+  /** The last failed or refused battery control write in plain words; shown when nothing more important is. */
+  controlError?: string;
+  /** "Start at login" as read back from the OS; undefined = not available here (row hidden). */
+  autostart?: boolean;
+  /** The log file "Open log" opens; undefined = no log file (row hidden). */
+  logPath?: string;
 }

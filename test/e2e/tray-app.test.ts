@@ -61,6 +61,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
         HOYMILES_PASSWORD: TEST_ACCOUNT.password,
         HOYMILES_API_URL: cloud.url,
         HOYMILES_TRAY_CONFIG_DIR: dir,
+        HOYMILES_TRAY_LOG_DIR: join(dir, 'logs'),
         HOYMILES_TRAY_SECRETS: 'file',
         MQTT_URL: broker.url,
         REQUEST_INTERVAL_SECONDS: '0.5',
@@ -122,6 +123,10 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
     await waitFor(() => !isAlive(helperPid), 5_000, 'the tray helper to exit');
     expect(app.output()).not.toContain(TEST_ACCOUNT.password);
+    // The log file has the same lines, minus the secrets.
+    const logFile = readFileSync(join(dir, 'logs', 'hoymiles-tray.log'), 'utf8');
+    expect(logFile).toContain('publishing off');
+    expect(logFile).not.toContain(TEST_ACCOUNT.password);
     await w.close();
   }, 90_000);
 });

@@ -66,7 +66,7 @@ describe.skipIf(process.platform !== 'linux')('tray standalone (Linux, Xvfb + tr
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('shows the state, updates, toggles publishing, quits with its helper', async () => {
+  test('shows the state, updates, drives the Battery control submenu, toggles publishing, quits with its helper', async () => {
     const t0 = Date.now();
     app = desktop.run(process.execPath, [join(appDir, 'fixture.cjs')], { cwd: work, env: { ...desktop.env, E2E: '1' }, name: 'fixture' });
     await desktop.waitForIcon(15_000);
@@ -82,8 +82,31 @@ describe.skipIf(process.platform !== 'linux')('tray standalone (Linux, Xvfb + tr
     expect(text).toContain('stateofcharge:57');
     expect(text).toContain('discharging310w');
     expect(text).toContain('publishtomqtt(v)');
+    expect(text).toContain('batterycontrol');
+    expect(text).toContain('startatlogin');
+    expect(text).not.toContain('startatlogin(v)');
+    expect(text).toContain('openlog');
     expect(text).toContain('quit');
-    await desktop.closeMenu();
+
+    // 1b. The Battery control submenu: its rows, then a click on the grid charging checkbox reaches the app.
+    await desktop.openSubmenu('Battery');
+    text = normaliseOcr(await desktop.ocrMenu('01b-battery-control'));
+    expect(text).toContain('gridcharging');
+    expect(text).not.toContain('gridcharging(v)');
+    expect(text).toContain('inputpower:800w');
+    expect(text).toContain('reserve:10%');
+    expect(await desktop.clickLabel('Grid')).toBe(true);
+    await app.waitForOutput('fixture: toggleGridCharging HMSA2TEST01');
+    await app.waitForOutput('grid charging on');
+    await desktop.openMenu();
+    await desktop.ocrMenu('01c-main');
+    await desktop.openSubmenu('Battery');
+    text = normaliseOcr(await desktop.ocrMenu('01c-battery-control'));
+    expect(text).toContain('gridcharging(v)');
+    expect(text).not.toMatch(/\(v\)\(v\)/);
+    // A number opens the settings page at its field.
+    expect(await desktop.clickLabel('Input')).toBe(true);
+    await app.waitForOutput('fixture: openSettings control-HMSA2TEST01-input_power');
 
     // 2. An update reaches the open-able menu.
     app.write('charge\n');
@@ -107,8 +130,8 @@ describe.skipIf(process.platform !== 'linux')('tray standalone (Linux, Xvfb + tr
     expect(text).toContain('publishtomqtt');
     expect(text).not.toContain('publishtomqtt(v)');
 
-    // 4. Keyboard: the info rows are disabled, so the first Down lands on "Publish to MQTT".
-    await desktop.key('Down', 'Return');
+    // 4. Keyboard: the info rows are disabled, so the first Down lands on "Battery control", the next on "Publish to MQTT".
+    await desktop.key('Down', 'Down', 'Return');
     await app.waitForOutput('publishing on');
     await desktop.openMenu();
     text = normaliseOcr(await desktop.ocrMenu('04-checked-again'));

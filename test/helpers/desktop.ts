@@ -89,9 +89,14 @@ export interface Desktop {
   waitForIcon(timeoutMs?: number): Promise<string>;
   /** Clicks the tray icon and waits for the menu popup. Closes a menu that is already open first. */
   openMenu(timeoutMs?: number): Promise<MenuWindow>;
-  /** Closes an open menu (Escape). */
+  /** Closes an open menu and its open submenus (Escape until no menu window is left). */
   closeMenu(): Promise<void>;
-  /** Screenshots the open menu and OCRs it; returns the raw text. `name` names the artifacts. */
+  /**
+   * Opens the submenu of the row whose first word (from the last OCR) is `word`: clicks it and waits for the new
+   * popup. ocrMenu/clickLabel then work on the submenu; clickLabel on a submenu row closes the whole menu.
+   */
+  openSubmenu(word: string, timeoutMs?: number): Promise<MenuWindow>;
+  /** Screenshots the open menu (or the submenu opened last) and OCRs it; returns the raw text. `name` names the artifacts. */
   ocrMenu(name?: string): Promise<string>;
   /** Clicks the first word of the last OCR equal to `word` (case-insensitive); false if not found. */
   clickLabel(word: string): Promise<boolean>;
@@ -276,13 +281,28 @@ export async function startDesktop(opts: { name?: string; artifacts?: string; wi
     const v = (k: string) => Number(new RegExp(`^${k}=(-?\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
     return { id, x: v('X'), y: v('Y'), width: v('WIDTH'), height: v('HEIGHT') };
   };
-  const findMenu = async (): Promise<MenuWindow | undefined> => {
+  /** Every visible popup of the helper (the menu, then open submenus), in X's stacking order. */
+  const findMenus = async (): Promise<MenuWindow[]> => {
     const ids = (await exec('xdotool', ['search', '--onlyvisible', '--classname', '^tray_linux_release$'], env).catch(() => ''))
       .split('\n')
       .filter(Boolean);
+    const out: MenuWindow[] = [];
     for (const id of ids) {
       const g = await geometry(id).catch(() => undefined);
-      if (g && g.width > 20 && g.height > 20) return g;
+      if (g && g.width > 20 && g.height > 20) out.push(g);
+    }
+    return out;
+  };
+  const findMenu = async (): Promise<MenuWindow | undefined> => (await findMenus())[0];
+  /** Where the last OCR saw `word` (first match, case-insensitive), in screen coordinates. */
+  const locate = (word: string): { x: number; y: number } | undefined => {
+    if (!menu) return undefined;
+    const want = word.toLowerCase();
+    for (const line of lastTsv.split('\n').slice(1)) {
+      const f = line.split('\t');
+      if (f.length < 12 || (f[11] ?? '').trim().toLowerCase() !== want) continue;
+      const [left, top, width, height] = [f[6], f[7], f[8], f[9]].map(Number) as [number, number, number, number];
+      return { x: menu.x + Math.round((left + width / 2) / 4), y: menu.y + Math.round((top + height / 2) / 4) };
     }
     return undefined;
   };
@@ -351,9 +371,31 @@ export async function startDesktop(opts: { name?: string; artifacts?: string; wi
     },
 
     async closeMenu() {
-      await exec('xdotool', ['key', 'Escape'], env);
-      await waitFor('the tray menu to close', async () => !(await findMenu()), 3_000).catch(() => undefined);
+      // Escape closes one level: a menu with an open submenu needs one press per level.
+      for (let i = 0; i < 4; i++) {
+        await exec('xdotool', ['key', 'Escape'], env);
+        const closed = await waitFor('the tray menu to close', async () => !(await findMenu()), i === 0 ? 1_000 : 2_000, 50).catch(() => false);
+        if (closed) break;
+      }
       menu = undefined;
+    },
+
+    async openSubmenu(word, timeoutMs = 5_000) {
+      if (!menu) throw new Error('openSubmenu: no menu open (call openMenu and ocrMenu first)');
+      const at = locate(word);
+      if (!at) throw new Error(`openSubmenu: "${word}" is not in the last OCR of the menu`);
+      const parent = menu;
+      const before = new Set((await findMenus()).map((m) => m.id));
+      const newPopup = async () => (await findMenus()).find((m) => !before.has(m.id) && m.id !== parent.id);
+      // Hovering alone does not open it under Xvfb (xdotool jumps, GTK waits for motion): click the parent row.
+      // The helper reports that click too; the app ignores it (the row has no action).
+      await exec('xdotool', ['mousemove', String(at.x), String(at.y)], env);
+      await sleep(150);
+      await exec('xdotool', ['click', '1'], env);
+      const sub = await waitFor('the submenu to open', newPopup, timeoutMs);
+      await sleep(250);
+      menu = (await findMenus()).find((m) => m.id === sub.id) ?? sub;
+      return menu;
     },
 
     async ocrMenu(name) {
@@ -369,20 +411,13 @@ export async function startDesktop(opts: { name?: string; artifacts?: string; wi
 
     async clickLabel(word) {
       if (!menu) throw new Error('clickLabel: no menu open');
-      const want = word.toLowerCase();
-      for (const line of lastTsv.split('\n').slice(1)) {
-        const f = line.split('\t');
-        if (f.length < 12 || (f[11] ?? '').trim().toLowerCase() !== want) continue;
-        const [left, top, width, height] = [f[6], f[7], f[8], f[9]].map(Number) as [number, number, number, number];
-        const x = menu.x + Math.round((left + width / 2) / 4);
-        const y = menu.y + Math.round((top + height / 2) / 4);
-        await exec('xdotool', ['mousemove', String(x), String(y)], env);
-        await sleep(200);
-        await exec('xdotool', ['click', '1'], env);
-        menu = undefined;
-        return true;
-      }
-      return false;
+      const at = locate(word);
+      if (!at) return false;
+      await exec('xdotool', ['mousemove', String(at.x), String(at.y)], env);
+      await sleep(200);
+      await exec('xdotool', ['click', '1'], env);
+      menu = undefined;
+      return true;
     },
 
     async key(...keys) {

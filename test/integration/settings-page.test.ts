@@ -8,7 +8,10 @@ import { MemorySecretStore } from '../../src/config/secrets.js';
 import { DEFAULTS, type Settings } from '../../src/config/settings.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { memoryLogger, redact } from '../../src/log/logger.js';
-import { startSettingsServer, type SettingsServer, type SettingsServerOptions } from '../../src/settings/server.js';
+import type { SettingView, StationControlsView } from '../../src/controls/battery-controls.js';
+import type { SettingKey, SettingValue } from '../../src/controls/settings.js';
+import { controlAnchor } from '../../src/settings/anchors.js';
+import { startSettingsServer, withFragment, type SettingsServer, type SettingsServerOptions } from '../../src/settings/server.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 
 const HOY_PW = 'Hoy-Secret-pw-4711';
@@ -17,6 +20,51 @@ const STATIONS = [
   { sid: 1234, name: 'Garage', batteries: ['MSA-1A2B3C', 'MSA-4D5E6F'] },
   { sid: 5678, name: 'Garden shed', batteries: [] },
 ];
+
+const SN = 'MSA-1A2B3C';
+
+/** A stand-in for BatteryControls: one station; set() waits for `release()` when gated, then confirms or throws. */
+function stubControls() {
+  const views: StationControlsView[] = [
+    {
+      sid: 1234,
+      sn: SN,
+      stationName: 'Garage',
+      settings: [
+        { key: 'grid_charging', label: 'Grid charging', supported: true, value: false, writing: false },
+        { key: 'input_power', label: 'On-grid input power', supported: true, value: 800, range: { min: 0, max: 2000, step: 1 }, writing: false },
+        { key: 'reserve_soc', label: 'Reserve state of charge', supported: true, value: 10, range: { min: 10, max: 100, step: 1 }, writing: false },
+      ],
+    },
+  ];
+  const calls: { sn: string; key: SettingKey; value: SettingValue }[] = [];
+  let failWith: string | undefined;
+  let gate: Promise<void> | undefined;
+  let open: () => void = () => undefined;
+  const setting = (key: SettingKey) => views[0]!.settings.find((v) => v.key === key) as SettingView;
+  return {
+    views,
+    calls,
+    setting,
+    failNext: (message: string) => (failWith = message),
+    hold: () => (gate = new Promise<void>((r) => (open = r))),
+    release: () => open(),
+    controls: {
+      stations: () => structuredClone(views),
+      async set(sn: string, key: SettingKey, value: SettingValue) {
+        calls.push({ sn, key, value });
+        await gate;
+        gate = undefined;
+        if (failWith) {
+          const m = failWith;
+          failWith = undefined;
+          throw new Error(m);
+        }
+        setting(key).value = value;
+      },
+    },
+  };
+}
 
 let dir: string;
 let store: ConfigStore;
@@ -234,6 +282,103 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     await page.close();
   });
 
+  it('Battery control: confirmed values, Apply with applying… then the confirmed value or the error, range checked', async () => {
+    const stub = stubControls();
+    await start({ controls: stub.controls });
+    const page = await browser.newPage();
+    // The tray opens the page at a field: the fragment survives the secret-for-cookie redirect.
+    const anchor = controlAnchor(SN, 'input_power');
+    expect(anchor).toBe('control-MSA-1A2B3C-input_power');
+    await page.goto(withFragment(server.url, anchor));
+    expect(page.url()).toBe(`http://127.0.0.1:${server.port}/#${anchor}`);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(anchor);
+    expect(await page.evaluate((id) => document.getElementById(id)!.closest('.row')!.classList.contains('highlight'), anchor)).toBe(true);
+    expect(await page.locator('.highlight').count()).toBe(1);
+    const inView = await page.evaluate((id) => {
+      const r = document.getElementById(id)!.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    }, anchor);
+    expect(inView).toBe(true);
+
+    const section = page.locator('#sec-controls');
+    const text = (await section.textContent()) ?? '';
+    expect(text).toContain('Battery control');
+    expect(text).toContain('MS-A2 MSA-1A2B3C · Garage');
+    expect(text).toContain('Now: Off');
+    expect(text).toContain('Now: 800 W · allowed 0–2000 W');
+    expect(text).toContain('Now: 10 % · allowed 10–100 %');
+    expect(await page.inputValue(`#${anchor}`)).toBe('800');
+    await page.screenshot({ path: '/tmp/hoymiles-settings-controls.png', fullPage: true });
+
+    const rowOf = (key: SettingKey) => page.locator(`.ctl[data-key="${key}"]`);
+    const result = (key: SettingKey) => page.locator(`#${controlAnchor(SN, key)}-result`);
+
+    // Apply: "Applying…" until the battery confirmed, then the confirmed value.
+    stub.hold();
+    await page.fill(`#${anchor}`, '950');
+    await rowOf('input_power').locator('button.apply').click();
+    await expect.poll(() => result('input_power').textContent()).toBe('Applying…');
+    expect(stub.calls).toEqual([{ sn: SN, key: 'input_power', value: 950 }]);
+    stub.release();
+    await expect.poll(() => result('input_power').textContent()).toBe('Confirmed by the battery: 950 W.');
+    expect(await rowOf('input_power').locator('.ctl-now').textContent()).toBe('950 W');
+    expect(await result('input_power').getAttribute('class')).toContain('ok');
+
+    // Out of range: refused by the server with the range, nothing sent to the battery.
+    await page.fill(`#${anchor}`, '5000');
+    await page.press(`#${anchor}`, 'Enter');
+    await expect.poll(() => result('input_power').textContent()).toContain('5000 W is outside 0–2000 W');
+    expect(await result('input_power').getAttribute('class')).toContain('fail');
+    expect(await page.getAttribute(`#${anchor}`, 'aria-invalid')).toBe('true');
+    await page.fill(`#${controlAnchor(SN, 'reserve_soc')}`, '5');
+    await rowOf('reserve_soc').locator('button.apply').click();
+    await expect.poll(() => result('reserve_soc').textContent()).toContain('5 % is outside 10–100 %');
+    expect(stub.calls).toHaveLength(1);
+
+    // Grid charging: on.
+    await page.selectOption(`#${controlAnchor(SN, 'grid_charging')}`, 'on');
+    await rowOf('grid_charging').locator('button.apply').click();
+    await expect.poll(() => result('grid_charging').textContent()).toBe('Confirmed by the battery: On.');
+    expect(stub.calls.at(-1)).toEqual({ sn: SN, key: 'grid_charging', value: true });
+
+    // The battery refuses: its message next to the field, the old value stays.
+    stub.failNext('The battery could not set the reserve state of charge to 20 %: device offline.');
+    await page.fill(`#${controlAnchor(SN, 'reserve_soc')}`, '20');
+    await rowOf('reserve_soc').locator('button.apply').click();
+    await expect.poll(() => result('reserve_soc').textContent()).toBe('The battery could not set the reserve state of charge to 20 %: device offline.');
+    expect(await rowOf('reserve_soc').locator('.ctl-now').textContent()).toBe('10 %');
+    expect(stub.calls.at(-1)).toEqual({ sn: SN, key: 'reserve_soc', value: 20 });
+
+    // The settings form is not affected by the controls.
+    await page.click('#save');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    expect(saved).toHaveLength(1);
+    await page.close();
+  });
+
+  it('Battery control without controls says it is unavailable; unsupported settings say so', async () => {
+    await start();
+    let page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await page.locator('#sec-controls').textContent()).toContain('Battery control is not available right now.');
+    expect(await page.locator('#sec-controls input, #sec-controls button').count()).toBe(0);
+    await page.close();
+    await server.close();
+
+    const stub = stubControls();
+    Object.assign(stub.setting('reserve_soc'), { supported: false, value: undefined });
+    Object.assign(stub.setting('input_power'), { blocked: 'the on-grid input power of station 1234 has not been read yet' });
+    await start({ controls: stub.controls });
+    page = await browser.newPage();
+    await page.goto(server.url);
+    const text = (await page.locator('#sec-controls').textContent()) ?? '';
+    expect(text).toContain('Not offered for this station');
+    expect(text).toContain('The on-grid input power of station 1234 has not been read yet.');
+    expect(await page.isDisabled(`#${controlAnchor(SN, 'input_power')}`)).toBe(true);
+    expect(await page.locator(`#${controlAnchor(SN, 'reserve_soc')}`).count()).toBe(1); // the anchor still exists
+    await page.close();
+  });
+
   it('shows the warning about a damaged settings file', async () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(store.path, '{oops');
@@ -352,6 +497,77 @@ describe('settings server access rules (raw HTTP)', () => {
     const html = await page.text();
     expect(html).not.toContain(MQTT_PW);
     expect(html).toContain('•••• stored');
+  });
+
+  it('POST /api/control: CSRF-protected, validated with the ranges before anything is sent, then written', async () => {
+    const stub = stubControls();
+    await start({ controls: stub.controls });
+    const { cookie, csrf } = await session();
+    const control = async (body: unknown, headers: Record<string, string> = { cookie, 'x-csrf-token': csrf }) => {
+      const r = await post('/api/control', headers, body);
+      return { status: r.statusCode, json: (await r.body.text().then((t) => (t.startsWith('{') ? JSON.parse(t) : t))) as { ok?: boolean; error?: string; value?: unknown; text?: string } };
+    };
+
+    // Without the token (or the cookie) nothing happens.
+    expect((await control({ sn: SN, key: 'input_power', value: '900' }, { cookie })).status).toBe(403);
+    expect((await control({ sn: SN, key: 'input_power', value: '900' }, { cookie, 'x-csrf-token': 'nope' })).status).toBe(403);
+    expect((await control({ sn: SN, key: 'input_power', value: '900' }, { 'x-csrf-token': csrf })).status).toBe(403);
+    expect(stub.calls).toEqual([]);
+
+    // Refused before set(): out of range, off the step, not a number, unknown key/battery, unsupported.
+    const refused: [unknown, RegExp][] = [
+      [{ sn: SN, key: 'input_power', value: '2001' }, /2001 W is outside 0–2000 W/],
+      [{ sn: SN, key: 'input_power', value: -5 }, /outside 0–2000 W/],
+      [{ sn: SN, key: 'reserve_soc', value: '9' }, /9 % is outside 10–100 %/],
+      [{ sn: SN, key: 'reserve_soc', value: '50.5' }, /not a multiple of the step 1 %/],
+      [{ sn: SN, key: 'input_power', value: '1e3' }, /not a number/],
+      [{ sn: SN, key: 'input_power', value: '' }, /Enter a number/],
+      [{ sn: SN, key: 'grid_charging', value: 'maybe' }, /on or off/],
+      [{ sn: SN, key: 'work_mode', value: '1' }, /no such battery setting/],
+      [{ sn: 'OTHER', key: 'input_power', value: '900' }, /OTHER has no controls/],
+    ];
+    for (const [body, error] of refused) {
+      const r = await control(body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(r.json.ok).toBe(false);
+      expect(r.json.error).toMatch(error);
+    }
+    stub.setting('reserve_soc').supported = false;
+    expect((await control({ sn: SN, key: 'reserve_soc', value: '20' })).json.error).toMatch(/not offered/);
+    expect(stub.calls).toEqual([]);
+
+    // Accepted: the parsed value goes to set(); the answer carries the confirmed value.
+    expect(await control({ sn: SN, key: 'input_power', value: ' 900 ' })).toEqual({ status: 200, json: { ok: true, value: 900, text: '900 W' } });
+    expect(await control({ sn: SN, key: 'grid_charging', value: true })).toEqual({ status: 200, json: { ok: true, value: true, text: 'On' } });
+    expect(await control({ sn: SN, key: 'grid_charging', value: 'off' })).toMatchObject({ status: 200, json: { ok: true, value: false } });
+    expect(stub.calls).toEqual([
+      { sn: SN, key: 'input_power', value: 900 },
+      { sn: SN, key: 'grid_charging', value: true },
+      { sn: SN, key: 'grid_charging', value: false },
+    ]);
+    // A failed write: its message, redacted like every message of this server.
+    stub.failNext('Too soon: at most one change of this setting per 10 s (try again in 3.2 s).');
+    expect(await control({ sn: SN, key: 'input_power', value: '901' })).toEqual({
+      status: 200,
+      json: { ok: false, error: 'Too soon: at most one change of this setting per 10 s (try again in 3.2 s).' },
+    });
+  });
+
+  it('POST /api/control without controls: 409, nothing written', async () => {
+    await start();
+    const { cookie, csrf } = await session();
+    const r = await post('/api/control', { cookie, 'x-csrf-token': csrf }, { sn: SN, key: 'input_power', value: '900' });
+    expect(r.statusCode).toBe(409);
+    expect(await r.body.json()).toMatchObject({ ok: false, error: 'Battery control is not available right now.' });
+  });
+
+  it('the page URL with a field to scroll to', () => {
+    const url = 'http://127.0.0.1:4000/?k=abc_DEF-123';
+    expect(withFragment(url)).toBe(url);
+    expect(withFragment(url, 'control-MSA-1A2B3C-input_power')).toBe(`${url}#control-MSA-1A2B3C-input_power`);
+    expect(withFragment(`${url}#old`, 'sec-controls')).toBe(`${url}#sec-controls`);
+    expect(() => withFragment(url, 'x" & calc')).toThrow(/unusual page anchor/);
+    expect(controlAnchor('SN/with space', 'reserve_soc')).toBe('control-SN_with_space-reserve_soc');
   });
 
   it('sends no-store, a strict CSP and X-Frame-Options DENY', async () => {

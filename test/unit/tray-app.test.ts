@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, test } from 'vitest';
+import type { StationControlsView } from '../../src/controls/battery-controls.js';
 import type { BatteryReading, BridgeSnapshot } from '../../src/core/snapshot.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { findHelper, helperBinaryName, TrayApp, type SysTrayClass, type TrayActions, type TrayState } from '../../src/tray/tray-app.js';
@@ -15,7 +16,15 @@ interface Item {
   checked?: boolean;
   enabled?: boolean;
   hidden?: boolean;
+  items?: Item[];
   __id?: number;
+}
+
+/** systray2 2.1.4 on Linux: append when checked, "remove" with a broken regex (never matches); recurses into submenus. */
+function linuxCheckmarks(it: Item): void {
+  if (it.checked) it.title += ' (√)';
+  else it.title = it.title.replace(RegExp(' (√)$'), '');
+  it.items?.forEach(linuxCheckmarks);
 }
 interface Action {
   type: string;
@@ -50,17 +59,20 @@ class FakeTray {
   sent: Action[] = [];
   /** What the helper shows per __id: the titles as written to it. */
   shown = new Map<number, Item>();
-  items: Item[];
+  /** Every item, depth-first (a parent, then its children), as systray2 numbers them: items[__id - 1]. */
+  items: Item[] = [];
   private clickListener?: (e: { type: 'clicked'; item: Item; seq_id: number; __id: number }) => void;
   private readyP: Promise<void>;
   constructor(public conf: { menu: { icon: string; title: string; tooltip: string; items: Item[] } }) {
     FakeTray.last = this;
-    this.items = conf.menu.items;
-    this.items.forEach((it, i) => {
-      it.__id = i + 1;
-      if (it.checked) it.title += ' (√)';
-      this.shown.set(i + 1, { ...it });
-    });
+    conf.menu.items.forEach(linuxCheckmarks);
+    const walk = (it: Item) => {
+      this.items.push(it);
+      it.__id = this.items.length;
+      this.shown.set(it.__id, { ...it, items: undefined });
+      it.items?.forEach(walk);
+    };
+    conf.menu.items.forEach(walk);
     this.readyP = new Promise((resolve, reject) => {
       setTimeout(() => {
         this.process = new FakeProc();
@@ -93,12 +105,10 @@ class FakeTray {
   }
   async sendAction(a: Action) {
     if (a.type === 'update-item') {
-      // systray2 2.1.4 on Linux: append when checked, "remove" with a broken regex (never matches).
-      if (a.item!.checked) a.item!.title += ' (√)';
-      else a.item!.title = a.item!.title.replace(RegExp(' (√)$'), '');
-      this.shown.set(a.item!.__id!, { ...a.item! });
+      linuxCheckmarks(a.item!);
+      this.shown.set(a.item!.__id!, { ...a.item!, items: undefined });
     }
-    if (a.type === 'update-menu') a.menu!.items.forEach((it) => it.checked && (it.title += ' (√)'));
+    if (a.type === 'update-menu') a.menu!.items.forEach(linuxCheckmarks);
     this.sent.push(JSON.parse(JSON.stringify(a)));
     return this;
   }
@@ -108,7 +118,7 @@ class FakeTray {
     setTimeout(() => this.process!.exit(0, null), 5);
     await new Promise((r) => this.process!.once('exit', r));
   }
-  /** The helper reports a click on row `index` (with the title it shows). */
+  /** The helper reports a click on row `index` (with the title it shows); rows and __ids share the depth-first order. */
   click(index: number) {
     const shown = this.shown.get(index + 1)!;
     this._rl.emit('line', JSON.stringify({ type: 'clicked', item: { title: shown.title, checked: shown.checked }, seq_id: index, __id: index + 1 }));
@@ -123,12 +133,30 @@ function state(over: Partial<TrayState> = {}, b: Partial<BatteryReading> = {}): 
   return { snapshot, publishing: true, lowSocThreshold: 15, ...over };
 }
 
+function controls(over: { grid?: boolean; writing?: boolean; input?: number } = {}): StationControlsView[] {
+  return [
+    {
+      sid: 1,
+      sn: 'SN1',
+      stationName: 'Home',
+      settings: [
+        { key: 'grid_charging', label: 'Grid charging', supported: true, value: over.grid ?? false, writing: over.writing ?? false },
+        { key: 'input_power', label: 'On-grid input power', supported: true, value: over.input ?? 800, writing: false },
+        { key: 'reserve_soc', label: 'Reserve state of charge', supported: false, writing: false },
+      ],
+    },
+  ];
+}
+
 function harness() {
   const calls: string[] = [];
   const actions: TrayActions = {
     togglePublish: () => calls.push('togglePublish'),
     refresh: () => calls.push('refresh'),
-    openSettings: () => calls.push('openSettings'),
+    openSettings: (field) => calls.push(field ? `openSettings ${field}` : 'openSettings'),
+    toggleGridCharging: (sn) => calls.push(`toggleGridCharging ${sn}`),
+    toggleAutostart: () => calls.push('toggleAutostart'),
+    openLog: () => calls.push('openLog'),
     quit: () => calls.push('quit'),
   };
   const { logger, lines } = memoryLogger('info');
@@ -224,6 +252,76 @@ describe('TrayApp with a stand-in helper', () => {
     app.update({ ...state(), snapshot: { ...state().snapshot, problem: { code: 'wrong-password', message: 'x', since: 0 } } });
     FakeTray.last.click(p);
     expect(h.calls).toEqual(['openSettings']);
+    await app.stop();
+  });
+
+  test('Battery control: a submenu built once; children clicked by object; the parent updated without its children', async () => {
+    process.env.E2E = '1';
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state({ controls: controls() }) });
+    const tray = FakeTray.last;
+    // The tree: the parent carries its children; every row has exactly one item.
+    const top = tray.conf.menu.items;
+    const parent = top.find((it) => it.title.startsWith('Battery control'))!;
+    expect(parent.title).toBe('Battery control');
+    expect(parent.items!.map((c) => c.title)).toEqual(app.menu.rows.filter((r) => r.parent === 'controls').map((r) => r.text));
+    expect(tray.items).toHaveLength(app.menu.rows.length);
+    expect(top.length + parent.items!.length).toBe(app.menu.rows.length);
+    expect(top.every((it) => !it.items || it === parent)).toBe(true);
+
+    const grid = rowIndex(app, 'c0.grid_charging');
+    const input = rowIndex(app, 'c0.input_power');
+    tray.click(grid);
+    tray.click(input);
+    tray.click(rowIndex(app, 'controls')); // the parent: opens the submenu, no action
+    expect(h.calls).toEqual(['toggleGridCharging SN1', 'openSettings control-SN1-input_power']);
+
+    // A write runs: the checkbox is disabled with "…"; a click now does nothing.
+    tray.sent.length = 0;
+    app.update(state({ controls: controls({ writing: true }) }, { updatedAt: undefined }));
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging…', enabled: false });
+    tray.click(grid);
+    expect(h.calls).toHaveLength(2);
+    // Confirmed on, several times over: the checkmark never stacks.
+    for (let i = 0; i < 3; i++) app.update(state({ controls: controls({ grid: true, input: 800 + i }) }, { updatedAt: undefined }));
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging (√)', enabled: true, checked: true });
+    expect(tray.shown.get(input + 1)!.title).toBe('Input power: 802 W…');
+
+    // Controls gone (e.g. the bridge restarts): the parent is disabled with a hint, never hidden, and goes out
+    // without its children (systray2 would append checkmarks to them again).
+    tray.sent.length = 0;
+    app.update(state({ controls: [] }, { updatedAt: undefined }));
+    const p = rowIndex(app, 'controls');
+    expect(tray.shown.get(p + 1)).toMatchObject({ title: 'Battery control (reading…)', enabled: false, hidden: false });
+    const parentUpdate = tray.sent.find((a) => a.item?.__id === p + 1)!;
+    expect(parentUpdate.type).toBe('update-item');
+    expect(parentUpdate.item!.items).toBeUndefined();
+    expect(tray.sent.every((a) => !a.item || a.item.hidden === false || a.item.__id !== p + 1)).toBe(true);
+    expect(parent.items!.every((c) => !/\(√\) \(√\)/.test(c.title))).toBe(true);
+    expect(tray.shown.get(grid + 1)!.hidden).toBe(true);
+
+    app.update(state({ controls: controls({ grid: true }) }, { updatedAt: undefined }));
+    expect(tray.shown.get(p + 1)).toMatchObject({ title: 'Battery control', enabled: true, hidden: false });
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging (√)', hidden: false });
+    await app.stop();
+  });
+
+  test('Start at login and Open log', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const tray = FakeTray.last;
+    const auto = rowIndex(app, 'autostart');
+    const log = rowIndex(app, 'log');
+    expect(tray.shown.get(auto + 1)!.hidden).toBe(true);
+    expect(tray.shown.get(log + 1)!.hidden).toBe(true);
+    app.update(state({ autostart: false, logPath: '/tmp/app.log' }));
+    expect(tray.shown.get(auto + 1)).toMatchObject({ title: 'Start at login', hidden: false, checked: false });
+    expect(tray.shown.get(log + 1)).toMatchObject({ title: 'Open log', hidden: false, tooltip: '/tmp/app.log' });
+    tray.click(auto);
+    tray.click(log);
+    app.update(state({ autostart: true, logPath: '/tmp/app.log' }));
+    expect(tray.shown.get(auto + 1)).toMatchObject({ title: 'Start at login (√)', checked: true });
+    expect(h.calls).toEqual(['toggleAutostart', 'openLog']);
     await app.stop();
   });
 

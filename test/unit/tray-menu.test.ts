@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { SettingView, StationControlsView } from '../../src/controls/battery-controls.js';
 import type { BatteryReading, BridgeSnapshot, Problem, ProblemCode } from '../../src/core/snapshot.js';
 import {
   buildMenu,
@@ -48,6 +49,24 @@ function state(over: Partial<TrayState> = {}, snap: Partial<BridgeSnapshot> = {}
   };
 }
 
+function setting(key: SettingView['key'], over: Partial<SettingView> = {}): SettingView {
+  const defaults: Record<SettingView['key'], SettingView> = {
+    grid_charging: { key, label: 'Grid charging', supported: true, value: false, writing: false },
+    input_power: { key, label: 'On-grid input power', supported: true, value: 800, range: { min: 0, max: 2000, step: 1 }, writing: false },
+    reserve_soc: { key, label: 'Reserve state of charge', supported: true, value: 10, range: { min: 10, max: 100, step: 1 }, writing: false },
+  };
+  return { ...defaults[key], ...over };
+}
+
+function station(sn = 'HMSA2000001', over: Partial<Record<SettingView['key'], Partial<SettingView>>> = {}): StationControlsView {
+  return {
+    sid: 10,
+    sn,
+    stationName: 'Home',
+    settings: (['grid_charging', 'input_power', 'reserve_soc'] as const).map((k) => setting(k, over[k])),
+  };
+}
+
 function problem(code: ProblemCode, over: Partial<Problem> = {}): Problem {
   return { code, message: `message for ${code}`, since: NOW - 60_000, ...over };
 }
@@ -69,6 +88,7 @@ describe('battery block', () => {
       'Today: +285 Wh charged, −641 Wh discharged',
       'Temperature: 22.0 °C',
       `Updated ${clock(NOW - 5_000)}`,
+      'Battery control (unavailable)',
       'Publish to MQTT',
       'Refresh now',
       'Settings…',
@@ -162,9 +182,12 @@ describe('layout', () => {
     const c = buildMenu(state({ brokerProblem: 'MQTT broker unreachable' }, { problem: problem('wrong-password') }), 4, NOW);
     expect(ids(a)).toEqual(ids(b));
     expect(ids(a)).toEqual(ids(c));
-    expect(a.rows).toHaveLength(6 * 4 + 3 + 7);
-    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(6 + 7);
-    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(6 + 7); // at least one block
+    const d = buildMenu(state({ controls: [station('A'), station('B')], autostart: true, logPath: '/x.log', controlError: 'x' }), 4, NOW);
+    expect(ids(a)).toEqual(ids(d));
+    // Per battery slot: 6 block rows (+ a gap from the second on) and 4 Battery control rows; then 11 fixed rows.
+    expect(a.rows).toHaveLength(6 * 4 + 3 + 4 * 4 + 11);
+    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(6 + 4 + 11);
+    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(6 + 4 + 11); // at least one block
   });
 
   test('unused blocks hidden; extra batteries beyond maxBatteries ignored', () => {
@@ -177,6 +200,35 @@ describe('layout', () => {
     }
     const many = buildMenu(state({}, { batteries: [1, 2, 3].map((n) => battery({ sn: `S${n}` })) }), 2, NOW);
     expect(visibleTexts(many).filter((t) => t.startsWith('MS-A2'))).toEqual(['MS-A2 S1', 'MS-A2 S2']);
+  });
+
+  test('the order: blocks, Battery control, problem, Publish, Refresh, Start at login, Open log, Settings, Quit', () => {
+    const m = buildMenu(state({ controls: [station('A')], autostart: false, logPath: '/x.log', brokerProblem: 'MQTT broker unreachable' }), 2, NOW);
+    const top = m.rows.filter((r) => !r.hidden && !r.parent).map((r) => (r.kind === 'separator' ? '—' : r.text));
+    expect(top).toEqual([
+      'MS-A2 HMSA2000001',
+      'State of charge: 57 %',
+      'Discharging 310 W',
+      'Today: +285 Wh charged, −641 Wh discharged',
+      'Temperature: 22.0 °C',
+      'Updated 14:03:07',
+      '—',
+      'Battery control',
+      '—',
+      '⚠ MQTT broker unreachable',
+      'Publish to MQTT',
+      'Refresh now',
+      'Start at login',
+      'Open log',
+      'Settings…',
+      '—',
+      'Quit',
+    ]);
+    // Children follow their parent directly (systray2 numbers items depth-first: rows and __ids line up).
+    const first = m.rows.findIndex((r) => r.parent === 'controls');
+    expect(m.rows[first - 1]!.id).toBe('controls');
+    const children = m.rows.filter((r) => r.parent === 'controls');
+    expect(m.rows.slice(first, first + children.length)).toEqual(children);
   });
 
   test('info rows are disabled, controls enabled with their actions; separators never hidden', () => {
@@ -245,12 +297,133 @@ describe('problem line', () => {
     expect(buildMenu(state({ brokerProblem: 'a' }, { problem: problem('cloud-error') }), 4, NOW).rows.filter((r) => r.text.startsWith('⚠'))).toHaveLength(1);
   });
 
+  test('a failed battery control write: plain words, only when nothing more important is shown', () => {
+    const msg = 'The battery could not switch grid charging on: device offline.';
+    expect(text(state({ controlError: msg }))).toBe('⚠ Battery control failed: the battery could not switch grid charging on: device offline');
+    expect(row(buildMenu(state({ controlError: msg }), 4, NOW), 'problem')).toMatchObject({ enabled: false, tooltip: msg });
+    expect(text(state({ controlError: 'Too soon: at most one change of this setting per 10 s (try again in 3.2 s).' }))).toBe(
+      '⚠ Battery control failed: too soon: at most one change of this setting per 10 s (try again in 3.2 s)',
+    );
+    // Cut to fit a menu row (the full message is the row's tooltip).
+    const long = text(state({ controlError: `The battery could not set the on-grid input power to 800 W: ${'x'.repeat(300)}` }))!;
+    expect(long.length).toBeLessThanOrEqual(102);
+    expect(long.endsWith('…')).toBe(true);
+    expect(text(state({ controlError: '  ' }))).toBeUndefined();
+    // Cloud and broker problems come first.
+    expect(text(state({ controlError: msg, brokerProblem: 'MQTT broker unreachable' }))).toBe('⚠ MQTT broker unreachable');
+    expect(text(state({ controlError: msg }, { problem: problem('cloud-unreachable') }))).toBe('⚠ Cloud unreachable – retrying');
+    expect(buildMenu(state({ controlError: msg }), 4, NOW).tooltip).toBe('MS-A2 57 % · Discharging 310 W · ⚠ Battery control failed');
+  });
+
   test('a settings-fixable problem row opens Settings; others are plain text', () => {
     const fix = row(buildMenu(state({}, { problem: problem('wrong-password') }), 4, NOW), 'problem');
     expect(fix).toMatchObject({ enabled: true, action: 'openSettings', tooltip: 'message for wrong-password' });
     const info = row(buildMenu(state({}, { problem: problem('cloud-unreachable') }), 4, NOW), 'problem');
     expect(info.enabled).toBe(false);
     expect(info.action).toBeUndefined();
+  });
+});
+
+describe('Battery control submenu', () => {
+  const parent = (s: TrayState) => row(buildMenu(s, 4, NOW), 'controls');
+  const children = (s: TrayState, max = 4) => buildMenu(s, max, NOW).rows.filter((r) => r.parent === 'controls' && !r.hidden);
+
+  test('one station: grid charging checkbox, input power and reserve as links to the settings page', () => {
+    const s = state({ controls: [station()] });
+    expect(parent(s)).toMatchObject({ kind: 'submenu', text: 'Battery control', enabled: true, hidden: false });
+    expect(children(s).map((r) => r.text)).toEqual(['Grid charging', 'Input power: 800 W…', 'Reserve: 10 %…']);
+    const [grid, input, reserve] = children(s);
+    expect(grid).toMatchObject({ kind: 'checkbox', checked: false, enabled: true, action: 'toggleGridCharging', arg: 'HMSA2000001' });
+    expect(input).toMatchObject({ kind: 'action', enabled: true, action: 'openSettings', arg: 'control-HMSA2000001-input_power' });
+    expect(reserve).toMatchObject({ action: 'openSettings', arg: 'control-HMSA2000001-reserve_soc' });
+    expect(grid!.tooltip).toContain('switch it on');
+    const on = children(state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })] }))[0]!;
+    expect(on).toMatchObject({ text: 'Grid charging', checked: true, enabled: true });
+    expect(on.tooltip).toContain('switch it off');
+  });
+
+  test('while a write runs: "Grid charging…" disabled; numbers say applying', () => {
+    const s = state({ controls: [station('SN', { grid_charging: { writing: true, value: true }, input_power: { writing: true } })] });
+    const [grid, input] = children(s);
+    expect(grid).toMatchObject({ text: 'Grid charging…', enabled: false, checked: true });
+    expect(input!.text).toBe('Input power: 800 W (applying…)…');
+  });
+
+  test('unknown values: dashes, the checkbox disabled; blocked settings say why in the tooltip', () => {
+    const s = state({
+      controls: [station('SN', { grid_charging: { value: undefined }, input_power: { value: undefined }, reserve_soc: { value: undefined, blocked: 'station 10 is in work mode 3' } })],
+    });
+    const [grid, input, reserve] = children(s);
+    expect(grid).toMatchObject({ text: `Grid charging: ${MISSING}`, enabled: false, checked: false });
+    expect(input!.text).toBe(`Input power: ${MISSING}…`);
+    expect(reserve).toMatchObject({ text: `Reserve: ${MISSING}…`, tooltip: 'station 10 is in work mode 3' });
+    for (const r of children(s)) expect(r.text).not.toMatch(/\b0 (W|%)/);
+  });
+
+  test('unsupported settings are hidden; a station without any is left out', () => {
+    const s = state({ controls: [station('SN', { reserve_soc: { supported: false, value: undefined } })] });
+    expect(children(s).map((r) => r.text)).toEqual(['Grid charging', 'Input power: 800 W…']);
+    const none = station('NONE', { grid_charging: { supported: false }, input_power: { supported: false }, reserve_soc: { supported: false } });
+    expect(children(state({ controls: [none, station('SN')] })).map((r) => r.text)).toEqual(['Grid charging', 'Input power: 800 W…', 'Reserve: 10 %…']);
+  });
+
+  test('two stations: a header per group', () => {
+    const s = state({ controls: [station('AAA'), station('BBB', { grid_charging: { value: true } })] });
+    expect(children(s).map((r) => r.text)).toEqual([
+      'MS-A2 AAA',
+      'Grid charging',
+      'Input power: 800 W…',
+      'Reserve: 10 %…',
+      'MS-A2 BBB',
+      'Grid charging',
+      'Input power: 800 W…',
+      'Reserve: 10 %…',
+    ]);
+    const headers = children(s).filter((r) => r.id.endsWith('.header'));
+    expect(headers.every((r) => !r.enabled && !r.action)).toBe(true);
+    expect(children(s).filter((r) => r.action === 'toggleGridCharging').map((r) => [r.arg, r.checked])).toEqual([
+      ['AAA', false],
+      ['BBB', true],
+    ]);
+    // More stations than slots: the extra ones are left out.
+    expect(children(state({ controls: [station('A1'), station('A2'), station('A3')] }), 2).filter((r) => r.id.endsWith('.header')).map((r) => r.text)).toEqual([
+      'MS-A2 A1',
+      'MS-A2 A2',
+    ]);
+  });
+
+  test('the parent is never hidden: disabled with a hint while there is nothing to control', () => {
+    const cases: [TrayState['controls'], string][] = [
+      [undefined, 'Battery control (unavailable)'],
+      [[], 'Battery control (reading…)'],
+      [[station('SN', { grid_charging: { supported: undefined }, input_power: { supported: undefined }, reserve_soc: { supported: undefined } })], 'Battery control (reading…)'],
+      [[station('SN', { grid_charging: { supported: false }, input_power: { supported: false }, reserve_soc: { supported: false } })], 'Battery control (not supported)'],
+    ];
+    for (const [controls, text] of cases) {
+      const s = state({ controls });
+      expect(parent(s)).toMatchObject({ text, enabled: false, hidden: false });
+      expect(children(s)).toEqual([]);
+    }
+    // The same rows in every case (systray2 cannot add rows after start).
+    const ids = (c: TrayState['controls']) => buildMenu(state({ controls: c }), 4, NOW).rows.map((r) => r.id);
+    expect(ids(undefined)).toEqual(ids([station('A'), station('B')]));
+  });
+});
+
+describe('Start at login and Open log', () => {
+  test('hidden when not available', () => {
+    const m = buildMenu(state(), 4, NOW);
+    expect(row(m, 'autostart').hidden).toBe(true);
+    expect(row(m, 'log').hidden).toBe(true);
+  });
+
+  test('a checkbox with the state read back from the OS; Open log with the path as tooltip', () => {
+    const off = buildMenu(state({ autostart: false, logPath: '/home/u/.local/state/hoymiles-tray/app.log' }), 4, NOW);
+    expect(row(off, 'autostart')).toMatchObject({ kind: 'checkbox', text: 'Start at login', checked: false, enabled: true, hidden: false, action: 'toggleAutostart' });
+    expect(row(off, 'log')).toMatchObject({ kind: 'action', text: 'Open log', enabled: true, hidden: false, action: 'openLog', tooltip: '/home/u/.local/state/hoymiles-tray/app.log' });
+    expect(row(buildMenu(state({ autostart: true }), 4, NOW), 'autostart')).toMatchObject({ checked: true, hidden: false });
+    expect(LABELS.autostart).toBe('Start at login');
+    expect(LABELS.openLog).toBe('Open log');
   });
 });
 
