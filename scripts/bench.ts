@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeCloud, TEST_ACCOUNT } from '../test/fake-cloud/server.js';
 import { startBroker, watch } from '../test/helpers/broker.js';
+import { missingDesktopTools, startDesktop } from '../test/helpers/desktop.js';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 10_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
   again.proc.kill('SIGTERM');
   await new Promise((r) => again.proc.once('exit', r));
   await watcher.close();
+  const tray = await trayFigures(cloud.url, broker.url, dir);
   await broker.stop();
   await cloud.close();
   rmSync(dir, { recursive: true, force: true });
@@ -162,10 +164,52 @@ async function main(): Promise<void> {
     ['State messages published / cycles', `${state} / ${cycles} (unchanged states are sent as a heartbeat only)`, ''],
     ['Clean exit', `exit code ${exitCode}, bridge/state = ${offline}`, '0, offline'],
     ['Broker', broker.kind, ''],
+    ['Tray: start-up to icon docked', tray.skipped ?? `${tray.dockMs} ms`, ''],
+    ['Tray: resident memory after 1 min', tray.skipped ?? `node ${fmt(tray.nodeRss! / 1024, 1)} MB, tray helper ${fmt(tray.helperRss! / 1024, 1)} MB`, ''],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   console.log(`\nhoymiles-tray benchmark (Node ${process.version}, interval ${INTERVAL_S * 1000} ms)\n`);
   for (const [k, v, aim] of rows) console.log(`${k.padEnd(w0)}  ${v}${aim ? `   [aim ${aim}]` : ''}`);
+}
+
+/** The tray app (the same bundle, no flag) on a private headless desktop: time to the docked icon, memory after a minute. */
+async function trayFigures(cloudUrl: string, brokerUrl: string, dir: string): Promise<{ dockMs?: number; nodeRss?: number; helperRss?: number; skipped?: string }> {
+  if (process.platform !== 'linux') return { skipped: 'skipped (Linux only)' };
+  const missing = missingDesktopTools();
+  if (missing.length) return { skipped: `skipped (missing ${missing.join(', ')})` };
+  const desktop = await startDesktop({ name: 'bench-tray' });
+  try {
+    const t0 = Date.now();
+    const app = desktop.run(process.execPath, [join(root, 'dist/app/main.cjs')], {
+      name: 'bench-tray',
+      env: {
+        ...desktop.env,
+        HOYMILES_USER: TEST_ACCOUNT.email,
+        HOYMILES_PASSWORD: TEST_ACCOUNT.password,
+        HOYMILES_API_URL: cloudUrl,
+        HOYMILES_TRAY_CONFIG_DIR: dir,
+        HOYMILES_TRAY_LOG_DIR: join(dir, 'logs'),
+        HOYMILES_TRAY_SECRETS: 'file',
+        MQTT_URL: brokerUrl,
+      },
+    });
+    await desktop.waitForIcon(15_000);
+    const dockMs = Date.now() - t0;
+    await sleep(60_000);
+    const helper = readFileSync(`/proc/${app.pid}/task/${app.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('tray_linux');
+      } catch {
+        return false;
+      }
+    });
+    const figures = { dockMs, nodeRss: rssKb(app.pid), helperRss: helper ? rssKb(helper) : NaN };
+    app.kill('SIGTERM');
+    await app.exited;
+    return figures;
+  } finally {
+    await desktop.stop();
+  }
 }
 
 main().then(

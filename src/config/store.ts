@@ -100,24 +100,53 @@ function damagedMessage(file: string, movedTo: string | undefined, what: string,
     : `The ${what} file (${file}) was damaged and could not be moved aside; ${fallback}.`;
 }
 
-export class ConfigStore {
-  /** A plain-words message for the user when the stored settings could not be used as they were. */
+/** One conf file: a damaged file (at start-up or while running) is set aside and the store starts empty. */
+abstract class ConfFile {
+  /** A plain-words message for the user when the stored file could not be used as it was. */
   warning?: string;
-  private conf: Conf<Record<string, unknown>>;
-  private readonly logger: Logger;
+  protected conf: Conf<Record<string, unknown>>;
+  protected readonly logger: Logger;
 
-  constructor(opts: StoreOptions) {
+  constructor(
+    opts: StoreOptions,
+    configName: string,
+    schema: object,
+    private readonly what: string,
+    private readonly fallback: string,
+  ) {
     this.logger = opts.logger;
     this.conf = openConf<Record<string, unknown>>(
-      { ...baseOptions(resolveDir(opts)), configName: 'config', schema: SCHEMA as never },
+      { ...baseOptions(resolveDir(opts)), configName, schema: schema as never },
       this.logger,
       (file, movedTo, err) => this.damaged(file, movedTo, err),
     );
   }
 
-  /** Full path of config.json. */
+  /** Full path of the file. */
   get path(): string {
     return this.conf.path;
+  }
+
+  /** The stored object; a file damaged while running is set aside like at start-up. */
+  protected read(): Record<string, unknown> {
+    try {
+      return this.conf.store;
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
+      return {};
+    }
+  }
+
+  private damaged(file: string, movedTo: string | undefined, err: unknown): void {
+    this.warning = damagedMessage(file, movedTo, this.what, this.fallback);
+    this.logger.warn(this.warning, err);
+  }
+}
+
+export class ConfigStore extends ConfFile {
+  constructor(opts: StoreOptions) {
+    super(opts, 'config', SCHEMA, 'settings', 'defaults are used');
   }
   /** The folder holding config.json, state.json and (without a keychain) secrets.json. */
   get dir(): string {
@@ -160,44 +189,15 @@ export class ConfigStore {
   set publishEnabled(v: boolean) {
     this.save({ publishEnabled: v });
   }
-
-  /** The stored object; a file damaged while running is set aside like at start-up. */
-  private read(): Record<string, unknown> {
-    try {
-      return this.conf.store;
-    } catch (err) {
-      if (!isDamage(err)) throw err;
-      this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
-      return {};
-    }
-  }
-
-  private damaged(file: string, movedTo: string | undefined, err: unknown): void {
-    this.warning = damagedMessage(file, movedTo, 'settings', 'defaults are used');
-    this.logger.warn(this.warning, err);
-  }
 }
 
 /**
  * Small key/value store for what the app remembers between runs (energy counters, the login block,
  * the last published discovery). Keys are flat strings ('cloud.session' is one key, not a path).
  */
-export class StateStore {
-  warning?: string;
-  private conf: Conf<Record<string, unknown>>;
-  private readonly logger: Logger;
-
+export class StateStore extends ConfFile {
   constructor(opts: StoreOptions) {
-    this.logger = opts.logger;
-    this.conf = openConf<Record<string, unknown>>(
-      { ...baseOptions(resolveDir(opts)), configName: 'state', schema: {} },
-      this.logger,
-      (file, movedTo, err) => this.damaged(file, movedTo, err),
-    );
-  }
-
-  get path(): string {
-    return this.conf.path;
+    super(opts, 'state', {}, 'state', 'the app starts without its saved state (energy counters begin again)');
   }
 
   get<T>(key: string): T | undefined {
@@ -213,20 +213,5 @@ export class StateStore {
   delete(key: string): void {
     if (!(key in this.read())) return;
     this.conf.delete(key);
-  }
-
-  private read(): Record<string, unknown> {
-    try {
-      return this.conf.store;
-    } catch (err) {
-      if (!isDamage(err)) throw err;
-      this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
-      return {};
-    }
-  }
-
-  private damaged(file: string, movedTo: string | undefined, err: unknown): void {
-    this.warning = damagedMessage(file, movedTo, 'state', 'the app starts without its saved state (energy counters begin again)');
-    this.logger.warn(this.warning, err);
   }
 }

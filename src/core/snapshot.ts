@@ -1,28 +1,18 @@
 /** What the core hands to every sink: one reading per battery plus the bridge's status. */
-import type { BatteryStatus } from './readings.js';
+import type { LiveValues } from './readings.js';
 
-export interface BatteryReading {
+/** The live values (see readings.ts) plus what the slower reads and the station list add. */
+export interface BatteryReading extends LiveValues {
   sn: string;
   deviceId: number;
   stationId: number;
   stationName: string;
   /** Station-wide values (SoC, power, energy) are the master's: a second battery would count them twice. */
   master: boolean;
-  soc?: number;
-  /** + = discharging, − = charging (Home Assistant convention). */
-  batteryPower?: number;
-  status?: BatteryStatus;
-  pvPower?: number;
-  gridPower?: number;
-  loadPower?: number;
-  powerToBattery?: number;
-  powerFromBattery?: number;
   temperature?: number;
   chargedToday?: number;
   dischargedToday?: number;
   firmware?: string;
-  /** The cloud says the device is streaming live (`con === 1`). */
-  live: boolean;
   /** When the last live read for this battery succeeded (ms since epoch). */
   updatedAt?: number;
   /** Recent enough to show as current; false when reads fail or the login is broken. */

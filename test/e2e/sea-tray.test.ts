@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
-import { normaliseOcr, startDesktop, type AppProcess, type Desktop } from '../helpers/desktop.js';
+import { normaliseOcr, startDesktop, type AppProcess, type Desktop, processAlive } from '../helpers/desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXE = join(root, 'release/hoymiles-tray-linux-x64');
@@ -20,14 +20,6 @@ const VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const SN = '280024290529';
 const BUILD = process.env.SEA_E2E === '1';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || (!BUILD && !existsSync(EXE)))('the Linux single executable end to end', () => {
   let cloud: FakeCloud;
@@ -104,7 +96,7 @@ describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || (!BUIL
     const code = await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`still running:\n${app!.output()}`)), 10_000))]);
     expect(code).toBe(0);
     await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
-    await waitFor(() => !isAlive(helperPid), 5_000, 'the tray helper to exit');
+    await waitFor(() => !processAlive(helperPid), 5_000, 'the tray helper to exit');
     expect(app.output()).not.toContain(TEST_ACCOUNT.password);
     await w.close();
 

@@ -11,20 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
-import { normaliseOcr, startDesktop, type AppProcess, type Desktop } from '../helpers/desktop.js';
+import { normaliseOcr, startDesktop, type AppProcess, type Desktop, processAlive } from '../helpers/desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(root, 'dist/app/main.cjs');
 const SN = '280024290529';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
   let cloud: FakeCloud;
@@ -121,7 +113,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     const code = await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`still running:\n${app!.output()}`)), 10_000))]);
     expect(code).toBe(0);
     await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
-    await waitFor(() => !isAlive(helperPid), 5_000, 'the tray helper to exit');
+    await waitFor(() => !processAlive(helperPid), 5_000, 'the tray helper to exit');
     expect(app.output()).not.toContain(TEST_ACCOUNT.password);
     // The log file has the same lines, minus the secrets.
     const logFile = readFileSync(join(dir, 'logs', 'hoymiles-tray.log'), 'utf8');

@@ -10,18 +10,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { normaliseOcr, startDesktop, type AppProcess, type Desktop } from '../helpers/desktop.js';
+import { normaliseOcr, startDesktop, type AppProcess, type Desktop, processAlive } from '../helpers/desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 async function until(what: string, fn: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -143,7 +135,7 @@ describe.skipIf(process.platform !== 'linux')('tray standalone (Linux, Xvfb + tr
     await app.waitForOutput('fixture: bye', 5_000);
     await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`node still running:\n${app!.output()}`)), 5_000))]);
     expect(await app.exited).toBe(0);
-    await until('the tray helper to exit', () => processGone(helperPid), 5_000);
+    await until('the tray helper to exit', () => !processAlive(helperPid), 5_000);
     expect(app.output()).not.toMatch(/SyntaxError|Unhandled|fixture: start failed/);
   }, 60_000);
 });

@@ -45,6 +45,16 @@ export function missingDesktopTools(): string[] {
 }
 
 /** OCR text for comparisons: lowercase, no whitespace; checkmarks ("(√)", read as "(v)", "(Vv)", "(/)") become "(v)". */
+/** Whether a process still exists (signal 0 only checks). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function normaliseOcr(text: string): string {
   return text
     .toLowerCase()

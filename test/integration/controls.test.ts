@@ -3,17 +3,16 @@
  * bridge (fake cloud → core → real MQTT broker) driven through the Home Assistant command topics.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBridge, type Bridge, type BridgeDeps } from '../../src/app/bridge.js';
+import type { Bridge, BridgeDeps } from '../../src/app/bridge.js';
 import { JobError, JobRunner, JOB_PATHS } from '../../src/cloud/jobs.js';
-import { MemorySecretStore } from '../../src/config/secrets.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import type { Settings } from '../../src/config/settings.js';
 import type { ControlEvent } from '../../src/controls/battery-controls.js';
 import { memoryLogger } from '../../src/log/logger.js';
-import { FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';
+import { FakeCloud } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { clientFor } from '../helpers/cloud.js';
 import { discoveryProblems } from '../helpers/ha-rules.js';
-import { memoryState } from '../helpers/stores.js';
+import { startTestBridge } from '../helpers/bridge.js';
 
 const SN = '280024290529';
 const SID = 1234567;
@@ -113,33 +112,15 @@ describe('controls through MQTT', () => {
   });
 
   function bridge(over: Partial<Settings> = {}, deps: Partial<BridgeDeps> = {}): Bridge {
-    const b = createBridge({
-      settings: {
-        ...DEFAULTS,
-        hoymilesEmail: TEST_ACCOUNT.email,
-        hoymilesPassword: TEST_ACCOUNT.password,
-        apiUrl: cloud.url,
-        mqttUrl: broker.url,
-        intervalSec: 0.1,
-        stationIntervalSec: 0.3,
-        ...over,
-      },
-      secrets: new MemorySecretStore(),
-      state: memoryState(),
-      logger: log.logger,
-      configDir: '/tmp/test',
-      wrongPasswordRetryMs: null,
+    const b = startTestBridge({ cloud, brokerUrl: broker.url, logger: log.logger }, over, {
+      ...deps,
       tuning: {
         staleAfterMs: 2_000,
-        birthDelayMs: () => 200,
-        reconnectMs: 200,
-        maxBackoffMs: 300,
         controls: { pollIntervalMs: 50, maxPolls: 10, rateLimitMs: 300, readIntervalMs: 60_000, retryReadMs: 60_000 },
+        ...deps.tuning,
       },
-      ...deps,
     });
     bridges.push(b);
-    b.start();
     return b;
   }
 

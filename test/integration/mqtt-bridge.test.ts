@@ -3,12 +3,12 @@
  * (Mosquitto, or aedes where Mosquitto is absent), observed by a second MQTT client.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBridge, type Bridge, type BridgeDeps } from '../../src/app/bridge.js';
-import { MemorySecretStore } from '../../src/config/secrets.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import type { Bridge, BridgeDeps } from '../../src/app/bridge.js';
+import type { Settings } from '../../src/config/settings.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { defaultStation, FakeCloud, localDateTime, TEST_ACCOUNT } from '../fake-cloud/server.js';
 import { startBroker, retained, waitFor, watch, type TestBroker } from '../helpers/broker.js';
+import { startTestBridge } from '../helpers/bridge.js';
 import { discoveryProblems } from '../helpers/ha-rules.js';
 import { memoryState } from '../helpers/stores.js';
 
@@ -31,32 +31,9 @@ afterEach(async () => {
   await cloud.close();
 });
 
-function settings(over: Partial<Settings> = {}): Settings {
-  return {
-    ...DEFAULTS,
-    hoymilesEmail: TEST_ACCOUNT.email,
-    hoymilesPassword: TEST_ACCOUNT.password,
-    apiUrl: cloud.url,
-    mqttUrl: broker.url,
-    intervalSec: 0.1,
-    stationIntervalSec: 0.3,
-    ...over,
-  };
-}
-
 function bridge(over: Partial<Settings> = {}, deps: Partial<BridgeDeps> = {}): Bridge {
-  const b = createBridge({
-    settings: settings(over),
-    secrets: new MemorySecretStore(),
-    state: memoryState(),
-    logger: log.logger,
-    configDir: '/tmp/test',
-    wrongPasswordRetryMs: null,
-    tuning: { staleAfterMs: 1_000, birthDelayMs: () => 200, reconnectMs: 200, maxBackoffMs: 300 },
-    ...deps,
-  });
+  const b = startTestBridge({ cloud, brokerUrl: broker.url, logger: log.logger }, over, deps);
   bridges.push(b);
-  b.start();
   return b;
 }
 
