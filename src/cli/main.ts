@@ -39,7 +39,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stderr.write(`Unknown option ${unknown.join(' ')}\n\n${HELP}`);
     return 2;
   }
-  const logger = new Logger(flags.has('--debug') ? 'debug' : 'info');
+  // --once prints JSON on stdout: its log lines go to stderr.
+  const logger = new Logger(
+    flags.has('--debug') ? 'debug' : 'info',
+    flags.has('--once') ? [(line) => process.stderr.write(line + '\n')] : undefined,
+  );
 
   if (flags.has('--demo')) {
     const { runDemo } = await import('../demo/demo.js');
@@ -47,6 +51,16 @@ export async function main(argv: string[]): Promise<number | undefined> {
     return undefined;
   }
 
+  // Check the environment first: a bad variable stops start-up before anything is created on disk.
+  try {
+    settingsFromEnv(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`Configuration error:\n${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
   const { openStores } = await import('../app/stores.js');
   let stores;
   try {

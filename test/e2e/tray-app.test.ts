@@ -3,7 +3,8 @@
  * (Xvfb, trayer, dunst), fed by the fake Hoymiles cloud and publishing to a real broker. Read like a user
  * would: click the icon, OCR the menu, click items; check the broker and the notification bus.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,23 +44,20 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
   test('shows the battery, follows the cloud, toggles publishing, notifies, quits cleanly', async () => {
     const w = await watch(broker.url, '#');
     const t0 = Date.now();
-    app = desktop.run(process.execPath, [BUNDLE], {
-      cwd: tmpdir(),
-      name: 'app',
-      env: {
-        ...desktop.env,
-        E2E: '1',
-        HOYMILES_USER: TEST_ACCOUNT.email,
-        HOYMILES_PASSWORD: TEST_ACCOUNT.password,
-        HOYMILES_API_URL: cloud.url,
-        HOYMILES_TRAY_CONFIG_DIR: dir,
-        HOYMILES_TRAY_LOG_DIR: join(dir, 'logs'),
-        HOYMILES_TRAY_SECRETS: 'file',
-        MQTT_URL: broker.url,
-        REQUEST_INTERVAL_SECONDS: '0.5',
-        STATION_DATA_INTERVAL: '2',
-      },
-    });
+    const appEnv = {
+      ...desktop.env,
+      E2E: '1',
+      HOYMILES_USER: TEST_ACCOUNT.email,
+      HOYMILES_PASSWORD: TEST_ACCOUNT.password,
+      HOYMILES_API_URL: cloud.url,
+      HOYMILES_TRAY_CONFIG_DIR: dir,
+      HOYMILES_TRAY_LOG_DIR: join(dir, 'logs'),
+      HOYMILES_TRAY_SECRETS: 'file',
+      MQTT_URL: broker.url,
+      REQUEST_INTERVAL_SECONDS: '0.5',
+      STATION_DATA_INTERVAL: '2',
+    };
+    app = desktop.run(process.execPath, [BUNDLE], { cwd: tmpdir(), name: 'app', env: appEnv });
     await desktop.waitForIcon(15_000);
     console.log(`tray icon docked ${Date.now() - t0} ms after launch`);
     await app.waitForOutput('Tray started');
@@ -104,7 +102,13 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await waitFor(() => JSON.parse(w.last(`hoymiles-ms-a2/${SN}/state`)?.payload ?? '{}').soc === 13, 5_000, 'state with soc 13');
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).publishEnabled).toBe(true);
 
-    // 5. Quit: the app and its helper end, and the bridge says offline.
+    // 5. A second start does not run twice: it asks the running app for its settings page and exits.
+    // (Not spawnSync: the fake cloud lives in this process and must keep answering the first instance.)
+    const second = await promisify(execFile)(process.execPath, [BUNDLE], { env: appEnv, timeout: 15_000 });
+    expect(second.stdout).toContain('already running');
+    await app.waitForOutput('Another start of hoymiles-tray asked for the settings page', 5_000);
+
+    // 6. Quit: the app and its helper end, and the bridge says offline.
     const helperPid = Number(spawnSync('pgrep', ['-P', String(app.pid), '-f', 'tray_linux_release']).stdout.toString().trim().split('\n')[0]);
     expect(helperPid).toBeGreaterThan(0);
     await desktop.openMenu();

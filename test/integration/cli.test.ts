@@ -1,0 +1,110 @@
+/** The built command line as a user runs it: `--once`, `--headless`, bad configuration. */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';
+import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUNDLE = join(root, 'dist/app/main.cjs');
+let cloud: FakeCloud;
+let broker: TestBroker;
+const dirs: string[] = [];
+
+function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  dirs.push(dir);
+  return {
+    PATH: process.env.PATH,
+    HOME: dir,
+    HOYMILES_USER: TEST_ACCOUNT.email,
+    HOYMILES_PASSWORD: TEST_ACCOUNT.password,
+    HOYMILES_API_URL: cloud.url,
+    HOYMILES_TRAY_CONFIG_DIR: dir,
+    HOYMILES_TRAY_SECRETS: 'file',
+    MQTT_URL: broker.url,
+    ...over,
+  };
+}
+
+/** Runs the CLI to its end. Not spawnSync: the fake cloud lives in this process and must keep answering. */
+function run(args: string[], e: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BUNDLE, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (b) => (out += b));
+    p.stderr.on('data', (b) => (err += b));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    p.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  cloud = await FakeCloud.start();
+  broker = await startBroker();
+});
+afterAll(async () => {
+  await broker?.stop();
+  await cloud?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('hoymiles-tray --once', () => {
+  it('prints the readings as JSON (and nothing else) on stdout and exits 0', async () => {
+    const r = await run(['--once'], env());
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.ok).toBe(true);
+    expect(json.batteries[0]).toMatchObject({ sn: '280024290529', soc: 57, batteryPower: 245.8, status: 'discharge', chargedToday: 285, temperature: 22 });
+  });
+  it('exits 1 with a readable problem on a wrong password, without printing it', async () => {
+    const r = await run(['--once'], env({ HOYMILES_PASSWORD: 'not-the-password' }));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).problem).toMatch(/rejected the e-mail or password/);
+    expect(r.out + r.err).not.toContain('not-the-password');
+  });
+});
+
+describe('configuration errors', () => {
+  it.each([
+    [{ REQUEST_INTERVAL_SECONDS: 'often' }, /REQUEST_INTERVAL_SECONDS="often" is not a number/],
+    [{ MQTT_TOPIC: 'bad/#' }, /MQTT_TOPIC="bad\/#" is not valid/],
+    [{ HOYMILES_USER: '' }, /Set HOYMILES_USER and HOYMILES_PASSWORD/],
+  ])('%o stops start-up with exit code 2 and says why', async (over, message) => {
+    const r = await run(['--headless'], env(over));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+  it('an unknown option is refused', async () => {
+    expect((await run(['--fast'], env())).code).toBe(2);
+  });
+});
+
+describe('hoymiles-tray --headless', () => {
+  it('publishes, then on SIGTERM publishes offline and exits 0', async () => {
+    const w = await watch(broker.url, 'hoymiles-ms-a2/#');
+    const e = env({ REQUEST_INTERVAL_SECONDS: '0.5', MQTT_TOPIC: 'hoymiles-ms-a2' });
+    const p = spawn(process.execPath, [BUNDLE, '--headless'], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b) => (out += b));
+    p.stderr.on('data', (b) => (out += b));
+    await waitFor(() => w.last('hoymiles-ms-a2/280024290529/state'), 15_000, 'state');
+    expect(out).toMatch(/280024290529: 57 %, discharging 245\.8 W/);
+    const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+    p.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
+    expect(out).not.toContain(TEST_ACCOUNT.password);
+    // The token was kept for the next start.
+    expect(readFileSync(join(e.HOYMILES_TRAY_CONFIG_DIR!, 'secrets.json'), 'utf8')).toContain('cloudToken');
+    await w.close();
+  });
+});
