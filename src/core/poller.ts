@@ -223,7 +223,8 @@ export class Poller extends EventEmitter {
         const details = parseInverter(env.data);
         r.temperature = details.temperature ?? r.temperature;
         r.firmware = details.firmware ?? r.firmware;
-        if (r.soc === undefined || !r.master) r.soc = r.master ? r.soc : details.soc;
+        // The master's SoC comes from the live data; a second battery has only its own BMS reading.
+        if (!r.master && details.soc !== undefined) r.soc = details.soc;
         r.raw.inverter = env.raw;
       } catch (e) {
         if (e instanceof CloudError && e.isAuthProblem) throw e;

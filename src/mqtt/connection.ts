@@ -59,6 +59,8 @@ export class MqttConnection extends EventEmitter {
       reconnectPeriod: this.reconnectMs,
       reconnectOnConnackError: true, // we slow it down ourselves instead of giving up for good
       queueQoSZero: false,
+      // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers (~6 MB of heap) for message ids.
+      writeCache: false,
       resubscribe: true,
       will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true },
       rejectUnauthorized: !opts.insecure,
