@@ -165,9 +165,10 @@ export function createBridge(d: BridgeDeps): Bridge {
     controls,
     start: () => poller.start(),
     async stop() {
+      // `offline` first: a cycle or a settings job still waiting on the cloud must not delay it.
+      await publisher?.shutdown();
       await controls?.stop();
       await poller.stop();
-      await publisher?.shutdown();
       await cloud.close();
     },
   };

@@ -3,6 +3,7 @@
  * and controls around it. Settings saved on the page restart the bridge with the new values.
  */
 import mqtt from 'mqtt';
+import { describeMqttError } from '../mqtt/connection.js';
 import { CloudClient } from '../cloud/client.js';
 import type { Settings } from '../config/settings.js';
 import { DesktopNotifier } from '../notify/notifier.js';
@@ -43,7 +44,10 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   const alerts = new AlertPolicy({ lowSocThreshold: settings.lowSocThreshold, lowSoc: settings.notifyLowSoc, login: settings.notifyLogin });
   const notifier = new DesktopNotifier(log.child('notify'));
   let tray: TrayApp | undefined;
-  let settingsPage: Awaited<ReturnType<typeof startSettingsServer>> | undefined;
+  let settingsPage: Promise<Awaited<ReturnType<typeof startSettingsServer>>> | undefined;
+  /** Saves are applied one after another: two quick saves must not leave two bridges running. */
+  let applying: Promise<void> = Promise.resolve();
+  let lastRefreshAt = 0;
   let quitting = false;
   /** The last battery-control failure started from the tray or the settings page. */
   let controlError: string | undefined;
@@ -109,14 +113,16 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   }
 
   async function openSettings(field?: string): Promise<void> {
-    settingsPage ??= await startSettingsServer({
+    settingsPage ??= startSettingsServer({
       store: o.stores.config,
       secrets: o.stores.secrets,
       logger: log.child('settings'),
       envOverrides: o.fromEnv,
       testLogin,
       testMqtt,
-      onSaved: (s) => void applySettings(s),
+      onSaved: (s) => {
+        applying = applying.then(() => applySettings(s)).catch((e) => log.error('The new settings could not be applied', e));
+      },
       // Read `bridge` at call time: the page outlives bridges rebuilt after a save.
       controls: {
         stations: () => {
@@ -130,7 +136,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
           ? `No OS keychain was found: passwords are kept in a file readable only by you (${o.stores.dir}).`
           : undefined,
     });
-    openInBrowser(settingsPage.url, log, field);
+    openInBrowser((await settingsPage).url, log, field);
   }
 
   async function applySettings(saved: Settings): Promise<void> {
@@ -142,7 +148,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     alerts.options = { lowSocThreshold: next.lowSocThreshold, lowSoc: next.notifyLowSoc, login: next.notifyLogin };
     log.info('Settings saved: restarting the bridge with them');
     const old = bridge;
-    await old.stop();
+    await old.stop().catch((e) => log.warn('The old bridge did not stop cleanly', e));
     if (credentialsChanged) old.cloud.credentialsChanged();
     bridge = build(next);
     snapshot = bridge.poller.snapshot();
@@ -156,7 +162,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     await bridge.stop().catch((e) => log.error('Error while stopping', e));
-    await settingsPage?.close().catch(() => undefined);
+    await settingsPage?.then((p) => p.close()).catch(() => undefined);
     await tray?.stop().catch(() => undefined);
     await o.demo?.cleanup();
     await o.beforeExit?.().catch(() => undefined);
@@ -176,7 +182,12 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
           log.info(`publishing ${on ? 'on' : 'off'}`);
           refreshTray();
         },
-        refresh: () => void bridge.poller.refreshNow().catch((e) => log.warn('Refresh failed', e)),
+        refresh: () => {
+          // A click is enough; a burst of clicks must not turn into a burst of cloud requests.
+          if (Date.now() - lastRefreshAt < 5_000) return;
+          lastRefreshAt = Date.now();
+          void bridge.poller.refreshNow().catch((e) => log.warn('Refresh failed', e));
+        },
         openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)),
         quit: () => void quit(),
         toggleGridCharging: (sn) => {
@@ -253,12 +264,13 @@ export function testMqtt(url: string, user: string, password: string): Promise<v
     const timer = setTimeout(() => done(new Error('The broker did not answer within 6 seconds.')), 6_000);
     client.once('connect', () => done());
     client.once('error', (e: Error & { code?: string | number }) => {
-      const code = e.code;
-      if (code === 4 || code === 134) done(new Error('The broker rejected the user name or password.'));
-      else if (code === 5 || code === 135) done(new Error('The broker says this user is not authorized.'));
-      else if (code === 'ECONNREFUSED') done(new Error('Connection refused: is the broker running on that host and port?'));
-      else if (code === 'ENOTFOUND') done(new Error('Unknown host name.'));
-      else done(new Error(e.message));
+      let where = 'broker';
+      try {
+        where = new URL(url).host;
+      } catch {
+        /* the URL was checked by mqtt.connect already */
+      }
+      done(new Error(describeMqttError(e, where).message));
     });
   });
 }

@@ -44,7 +44,8 @@ export class CloudClient {
   readonly transport: Transport;
   readonly hosts: HostRouter;
   private token?: string;
-  private tokenLoaded = false;
+  /** The stored token is read once; concurrent first callers wait for the same read. */
+  private tokenLoad?: Promise<void>;
   private loginInFlight?: Promise<string>;
   private block?: { until: number; error: CloudError; fingerprint: string };
   loginCount = 0;
@@ -73,7 +74,7 @@ export class CloudClient {
   credentialsChanged(): void {
     if (this.block && this.block.error.kind !== 'daily-limit') this.setBlock(undefined);
     this.token = undefined;
-    this.tokenLoaded = true;
+    this.tokenLoad = Promise.resolve();
     void this.opts.session.clearToken();
   }
 
@@ -112,18 +113,20 @@ export class CloudClient {
   }
 
   async getToken(): Promise<string> {
-    if (!this.tokenLoaded) {
-      this.tokenLoaded = true;
-      const saved = await this.opts.session.loadToken().catch(() => undefined);
-      const creds = this.opts.credentials();
-      if (saved && creds && saved.email === creds.email) {
-        this.token = saved.token;
-        if (saved.dc !== undefined) this.transport.dc = saved.dc;
-        addSecret(saved.token);
-      }
-    }
+    this.tokenLoad ??= this.loadStoredToken();
+    await this.tokenLoad;
     if (this.token) return this.token;
     return this.login();
+  }
+
+  private async loadStoredToken(): Promise<void> {
+    const saved = await this.opts.session.loadToken().catch(() => undefined);
+    const creds = this.opts.credentials();
+    if (saved && creds && saved.email === creds.email) {
+      this.token = saved.token;
+      if (saved.dc !== undefined) this.transport.dc = saved.dc;
+      addSecret(saved.token);
+    }
   }
 
   /** Log in now (single flight: concurrent callers share one login). */

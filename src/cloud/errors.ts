@@ -14,7 +14,6 @@ export type CloudErrorKind =
   | 'app-rejected' // "app version is low" / "Can only login to the S-Miles Home"
   | 'unknown-account'
   | 'locked'
-  | 'login-blocked' // we refuse to try (account protection)
   | 'no-credentials'
   | 'no-battery';
 
@@ -30,12 +29,8 @@ export class CloudError extends Error {
 
   /** Errors that mean "stop logging in until something changes", not "try again soon". */
   get isAuthProblem(): boolean {
-    return ['wrong-password', 'daily-limit', 'app-rejected', 'unknown-account', 'locked', 'login-blocked', 'no-credentials'].includes(
+    return ['wrong-password', 'daily-limit', 'app-rejected', 'unknown-account', 'locked', 'no-credentials'].includes(
       this.kind,
     );
   }
-}
-
-export function isCloudError(e: unknown, kind?: CloudErrorKind): e is CloudError {
-  return e instanceof CloudError && (kind === undefined || e.kind === kind);
 }

@@ -35,7 +35,7 @@ export const ENV_VARS: Record<string, VarSpec> = {
   MQTT_DISCOVERY_PREFIX: { field: 'discoveryPrefix', kind: 'string', help: 'Home Assistant discovery prefix (default homeassistant)' },
   MQTT_DISCOVERY: { field: 'discoveryEnabled', kind: 'bool', help: 'true/false: publish Home Assistant discovery' },
   MQTT_NATIVE_COMPAT: { field: 'nativeCompat', kind: 'bool', help: "true/false: also publish the MS-A2 firmware's JSON topics" },
-  REQUEST_INTERVAL_SECONDS: { field: 'intervalSec', kind: 'number', help: 'seconds between live reads, >0 and ≤3600' },
+  REQUEST_INTERVAL_SECONDS: { field: 'intervalSec', kind: 'number', help: 'seconds between live reads, 3–3600 (lower only with HOYMILES_API_URL)' },
   STATION_DATA_INTERVAL: { field: 'stationIntervalSec', kind: 'number', help: 'seconds between energy/temperature reads, 1–86400' },
   LOW_SOC_THRESHOLD: { field: 'lowSocThreshold', kind: 'number', help: 'low state-of-charge warning, 0–100 %' },
   DEBUG: { field: 'debug', kind: 'bool', help: 'true/false' },

@@ -2,6 +2,8 @@
  * The app's settings: one type, one set of defaults, one validator shared by the environment variables
  * (headless), the stored config (tray) and the settings page, so all three say the same thing about a value.
  */
+import { accessSync, constants, statSync } from 'node:fs';
+
 export interface Settings {
   hoymilesEmail: string;
   hoymilesPassword: string;
@@ -76,6 +78,9 @@ export function validateSettings(s: Settings): FieldErrors {
   } else if (s.discoveryPrefix === s.baseTopic) {
     e.discoveryPrefix = 'Must differ from the base topic.';
   }
+  if (s.mqttCaFile && !isReadableFile(s.mqttCaFile)) e.mqttCaFile = 'No readable file at this path: give the CA certificate (PEM) of the broker.';
+  // The real cloud suggests about 3 s between live reads; faster only against a test server (HOYMILES_API_URL).
+  if (!s.apiUrl && s.intervalSec < 3) e.intervalSec = 'At least 3 seconds between live reads from the Hoymiles cloud.';
   if (s.mqttClientId && !/^[A-Za-z0-9_.-]{1,64}$/.test(s.mqttClientId)) e.mqttClientId = 'Letters, digits, _ . - only (at most 64).';
   if (!(s.intervalSec > 0 && s.intervalSec <= 3600)) e.intervalSec = 'Seconds between live reads: more than 0, at most 3600.';
   if (!(s.stationIntervalSec >= 1 && s.stationIntervalSec <= 86400)) e.stationIntervalSec = 'Seconds between energy reads: 1 to 86400.';
@@ -84,6 +89,15 @@ export function validateSettings(s: Settings): FieldErrors {
   }
   if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = 'Station ids are positive whole numbers, separated by commas.';
   return e;
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isUrl(v: string, protocols: string[]): boolean {

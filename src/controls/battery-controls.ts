@@ -114,6 +114,8 @@ interface StationState {
   lastActionAt: Map<ControlKey, number>;
   reading?: Promise<void>;
   nextReadAt: number;
+  /** Read rounds that failed in a row: the retry waits longer each time (up to the normal interval). */
+  readFailures?: number;
   /** End of the first read round: the controls are announced together from then on. */
   lastReadAt?: number;
 }
@@ -346,7 +348,9 @@ export class BatteryControls extends EventEmitter {
     );
     if (this.stopped) return;
     st.lastReadAt = this.now();
-    st.nextReadAt = st.lastReadAt + (failed ? this.retryReadMs : this.readIntervalMs);
+    st.readFailures = failed ? (st.readFailures ?? 0) + 1 : 0;
+    const retry = Math.min(this.retryReadMs * 2 ** Math.max(0, st.readFailures - 1), this.readIntervalMs);
+    st.nextReadAt = st.lastReadAt + (failed ? retry : this.readIntervalMs);
     const after = JSON.stringify([this.state(st.sn), this.components(st.sn)]);
     if (after !== before) this.emit('change', st.sn, false);
   }

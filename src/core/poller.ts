@@ -3,7 +3,7 @@
  * cycle. It knows nothing about MQTT, trays or notifications; those subscribe to 'snapshot'.
  */
 import { EventEmitter } from 'node:events';
-import { LiveStream } from '../cloud/burst.js';
+import { hasFlow, LiveStream } from '../cloud/burst.js';
 import type { CloudClient } from '../cloud/client.js';
 import { CloudError } from '../cloud/errors.js';
 import type { Station } from '../cloud/stations.js';
@@ -75,7 +75,8 @@ export class Poller extends EventEmitter {
     this.nextSlowAt = 0;
     clearTimeout(this.timer);
     await this.running;
-    await this.runCycle();
+    const next = await this.runCycle();
+    this.schedule(next); // the regular rhythm goes on from here
     return this.snapshot();
   }
 
@@ -97,9 +98,10 @@ export class Poller extends EventEmitter {
     const now = this.now();
     const staleAfter = this.opts.staleAfterMs ?? Math.max(3 * this.opts.intervalMs, 120_000);
     const authBroken = this.problem !== undefined && ['wrong-password', 'daily-limit', 'login-rejected', 'no-credentials'].includes(this.problem.code);
+    // Fresh = read recently, and the cloud says the device is streaming (con 1): otherwise the values are old.
     const batteries = [...this.readings.values()].map((r) => ({
       ...r,
-      fresh: !authBroken && r.updatedAt !== undefined && now - r.updatedAt <= staleAfter,
+      fresh: !authBroken && r.live && r.updatedAt !== undefined && now - r.updatedAt <= staleAfter,
     }));
     return { batteries, problem: this.problem, lastSuccess: this.lastSuccess, cycles: this.cycles };
   }
@@ -108,7 +110,13 @@ export class Poller extends EventEmitter {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      void this.runCycle().then((next) => this.schedule(next));
+      void this.runCycle().then(
+        (next) => this.schedule(next),
+        (e) => {
+          this.opts.logger.error('Poll cycle failed unexpectedly', e);
+          this.schedule(this.opts.intervalMs);
+        },
+      );
     }, delayMs);
   }
 
@@ -132,7 +140,15 @@ export class Poller extends EventEmitter {
     } catch (e) {
       delay = this.onFailure(e);
     }
-    this.emit('snapshot', this.snapshot());
+    const snap = this.snapshot();
+    // Each sink on its own: one sink's bug must neither stop the loop nor starve the others.
+    for (const listener of this.listeners('snapshot') as ((s: BridgeSnapshot) => void)[]) {
+      try {
+        listener(snap);
+      } catch (e) {
+        this.opts.logger.error('A consumer of the readings failed', e);
+      }
+    }
     return delay;
   }
 
@@ -176,8 +192,15 @@ export class Poller extends EventEmitter {
 
   private async pollStation(station: Station, slowDue: boolean): Promise<void> {
     const env = await this.streams.get(station.sid)!.read();
-    const live = parseLive(env.data);
     const master = this.readings.get(station.batteries[0]!.sn)!;
+    if (!hasFlow(env.data)) {
+      // Even a fresh live-data address gave no flow: the battery is not streaming. Keep the last values
+      // (they turn stale) rather than overwrite them with nothing.
+      master.live = false;
+      if (slowDue) await this.pollStationDetails(station);
+      return;
+    }
+    const live = parseLive(env.data);
     Object.assign(master, {
       soc: live.soc ?? master.soc,
       batteryPower: live.batteryPower,

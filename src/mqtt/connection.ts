@@ -65,8 +65,16 @@ export class MqttConnection extends EventEmitter {
       will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true },
       rejectUnauthorized: !opts.insecure,
     };
-    if (opts.caFile) options.ca = readFileSync(opts.caFile);
+    let caProblem: string | undefined;
+    if (opts.caFile) {
+      try {
+        options.ca = readFileSync(opts.caFile);
+      } catch (e) {
+        caProblem = `Cannot read the MQTT CA file ${opts.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}); connecting without it.`;
+      }
+    }
     this.client = mqtt.connect(opts.url, options);
+    if (caProblem) this.setProblem(caProblem);
     // Listeners are attached once, never inside 'connect' (that leaks on every reconnect).
     this.client.on('connect', () => {
       this.reconnectMs = opts.reconnectMs ?? 2_000;
@@ -103,18 +111,10 @@ export class MqttConnection extends EventEmitter {
   }
 
   private onError(err: Error & { code?: string | number }): void {
-    const code = err.code;
-    let msg: string;
-    if (code === 4 || code === 5 || code === 134 || code === 135) {
-      msg = `The MQTT broker ${this.where} rejected the user name or password (${code === 5 || code === 135 ? 'not authorized' : 'bad user name or password'}). Check the MQTT settings; retrying in ${Math.round((this.opts.authRetryMs ?? 300_000) / 60_000)} min.`;
-      this.client.options.reconnectPeriod = this.opts.authRetryMs ?? 300_000;
-    } else if (code === 'ECONNREFUSED') msg = `Cannot reach the MQTT broker ${this.where} (connection refused). Is it running?`;
-    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Cannot find the MQTT broker host ${this.where}.`;
-    else if (code === 'ETIMEDOUT' || /timeout/i.test(err.message)) msg = `The MQTT broker ${this.where} did not answer in time.`;
-    else if (/certificate|self.signed|CERT_/i.test(`${code} ${err.message}`)) {
-      msg = `TLS problem with the MQTT broker ${this.where}: ${err.message}. Set a CA file or allow insecure TLS.`;
-    } else msg = `MQTT broker ${this.where}: ${err.message}`;
-    this.setProblem(msg);
+    const authRetryMs = this.opts.authRetryMs ?? 300_000;
+    const { message, auth } = describeMqttError(err, this.where);
+    if (auth) this.client.options.reconnectPeriod = authRetryMs;
+    this.setProblem(auth ? `${message} Check the MQTT settings; retrying in ${Math.round(authRetryMs / 60_000)} min.` : message);
   }
 
   private setProblem(p: string | undefined): void {
@@ -157,4 +157,18 @@ export class MqttConnection extends EventEmitter {
     await timeout(this.client.endAsync(!this.client.connected).catch(() => undefined));
     this.client.end(true);
   }
+}
+
+/** A broker error in words a user can act on; `auth` when the broker refused the credentials. */
+export function describeMqttError(err: Error & { code?: string | number }, where: string): { message: string; auth: boolean } {
+  const code = err.code;
+  if (code === 4 || code === 134) return { message: `The MQTT broker ${where} rejected the user name or password.`, auth: true };
+  if (code === 5 || code === 135) return { message: `The MQTT broker ${where} rejected the login (not authorized).`, auth: true };
+  if (code === 'ECONNREFUSED') return { message: `Cannot reach the MQTT broker ${where} (connection refused). Is it running?`, auth: false };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { message: `Cannot find the MQTT broker host ${where}.`, auth: false };
+  if (code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return { message: `The MQTT broker ${where} did not answer in time.`, auth: false };
+  if (/certificate|self.signed|CERT_/i.test(`${code} ${err.message}`)) {
+    return { message: `TLS problem with the MQTT broker ${where}: ${err.message}. Set a CA file or allow insecure TLS.`, auth: false };
+  }
+  return { message: `MQTT broker ${where}: ${err.message}`, auth: false };
 }

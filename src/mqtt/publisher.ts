@@ -136,6 +136,13 @@ export class MqttPublisher {
     const store = this.o.store;
     const before = store?.get<Announced>(ANNOUNCED_KEY);
     if (!before) return;
+    if (!this.o.discovery) {
+      // Discovery switched off: take our devices out of Home Assistant instead of leaving ghosts behind.
+      for (const sn of before.sns) this.o.connection.publish(topics.discovery(before.prefix, sn), '', { retain: true, qos: 1 });
+      if (before.sns.length) this.o.logger.info(`Discovery is off: removed ${before.sns.length} Home Assistant config(s)`);
+      store!.set(ANNOUNCED_KEY, { base: this.o.base, prefix: this.o.prefix, sns: [] });
+      return;
+    }
     const current = new Set(this.snapshot?.batteries.map((b) => b.sn) ?? []);
     const moved = before.base !== this.o.base || before.prefix !== this.o.prefix;
     const gone = moved ? before.sns : current.size ? before.sns.filter((sn) => !current.has(sn)) : [];
@@ -187,7 +194,8 @@ export class MqttPublisher {
       }
     }
     if (!this.enabled) return;
-    const first = s.batteries.find((b) => b.master && b.updatedAt !== undefined);
+    // The original script's topics have no availability of their own: only fresh values go there.
+    const first = s.batteries.find((b) => b.master && b.fresh);
     if (first) this.publishLegacy(first);
     if (this.o.nativeCompat) this.publishNative(s.batteries, now);
   }

@@ -1,8 +1,8 @@
 /**
  * The settings page's local web server. Only this user's browser, opened from the tray, may use it:
  * - it listens on 127.0.0.1 only, on a random port;
- * - the URL carries a random secret; the first visit trades it for an HttpOnly SameSite=Strict cookie and
- *   redirects to a clean URL; anything without secret or cookie gets 403;
+ * - each link carries a one-time key (valid 5 minutes); the visit trades it for an HttpOnly SameSite=Strict
+ *   session cookie and redirects to a clean URL; anything without a key or the cookie gets 403;
  * - the Host header must name 127.0.0.1 or localhost with our port (DNS rebinding), a foreign Origin or a
  *   cross-site fetch is refused, and every POST needs the page's CSRF token in a header plus a JSON body;
  * - passwords go one way only: into the SecretStore. The page shows whether one is stored, never its value.
@@ -50,8 +50,8 @@ export interface SettingsServerOptions {
 }
 
 export interface SettingsServer {
-  /** Open this in the browser: it carries the access secret. */
-  url: string;
+  /** A fresh link for the browser each time it is read: its key works once, within 5 minutes. */
+  readonly url: string;
   port: number;
   close(): Promise<void>;
 }
@@ -126,7 +126,27 @@ function convert(f: FieldDef, v: unknown): unknown {
 export async function startSettingsServer(opts: SettingsServerOptions): Promise<SettingsServer> {
   const log = opts.logger;
   const envFields = opts.envOverrides ?? new Set<keyof Settings>();
-  const secret = randomBytes(32).toString('base64url');
+  /** One-time access keys for links handed to the browser: each works once, within a few minutes. */
+  const keys = new Map<string, number>();
+  const KEY_LIFETIME_MS = 5 * 60_000;
+  const newKey = (): string => {
+    const now = Date.now();
+    for (const [k, until] of keys) if (until < now) keys.delete(k);
+    const k = randomBytes(32).toString('base64url');
+    keys.set(k, now + KEY_LIFETIME_MS);
+    addSecret(k); // never in the logs
+    return k;
+  };
+  const useKey = (k: string | undefined): boolean => {
+    if (!k) return false;
+    for (const [candidate, until] of keys) {
+      if (sameSecret(k, candidate)) {
+        keys.delete(candidate);
+        return until >= Date.now();
+      }
+    }
+    return false;
+  };
   const session = randomBytes(32).toString('base64url');
   const csrf = randomBytes(32).toString('base64url');
   let port = 0;
@@ -299,7 +319,10 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     const user = envFields.has('mqttUser') ? shown.mqttUser : String(body.user ?? '').trim();
     const bad = validateSettings({ ...DEFAULTS, mqttUrl: url }).mqttUrl;
     if (bad) return { status: 422, json: { errors: { mqttUrl: bad } } };
-    const password = await passwordFor('mqttPassword', body.password);
+    // The stored password only goes to the stored broker and user: never hand it to a broker typed in here.
+    const stored = effective(opts.store.load());
+    const typed = typeof body.password === 'string' ? body.password : '';
+    const password = typed !== '' || url !== stored.mqttUrl || user !== stored.mqttUser ? typed : await passwordFor('mqttPassword', '');
     addSecret(password);
     try {
       await opts.testMqtt(url, user, password);
@@ -345,7 +368,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
 
     const url = new URL(req.url ?? '/', `http://${host}`);
     const hasCookie = sameSecret(cookieValue(req, cookieName), session);
-    const hasKey = sameSecret(url.searchParams.get('k') ?? undefined, secret);
+    const hasKey = (req.method === 'GET' || req.method === 'HEAD') && useKey(url.searchParams.get('k') ?? undefined);
     if (!hasCookie && !hasKey) return forbidden(res, 'no secret');
 
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -404,7 +427,10 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
   log.info(`Settings page listening on http://127.0.0.1:${port}/`);
 
   return {
-    url: `http://127.0.0.1:${port}/?k=${secret}`,
+    /** A fresh one-time link on every read: open it in the browser. */
+    get url() {
+      return `http://127.0.0.1:${port}/?k=${newKey()}`;
+    },
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -127,6 +127,8 @@ export class FakeCloud {
   faultPath = '';
   /** How an expired burst k shows: HTTP 401, or a 200 reply without `flow`. */
   burstExpiry: 'http401' | 'no-flow' = 'http401';
+  /** Every burst reply comes without `flow` (a device that is not streaming), even on a fresh URL. */
+  burstWithoutFlow = false;
   /** Regions: unknown e-mails answer dc -1. */
   loginCount = 0;
   jobSpec: JobSpec = { runningPolls: 2, outcome: 'done' };
@@ -300,6 +302,7 @@ export class FakeCloud {
     }
     const s = this.station(sid);
     if (Number(body.sid) !== sid) return this.json(res, { status: '1', message: 'sid mismatch' });
+    if (this.burstWithoutFlow) return this.json(res, { status: '0', data: { dly: 10000, con: 0, soc: s.soc } });
     const flow: { i: number; o: number; v: number }[] = [];
     const bat = Math.abs(s.batteryPower);
     if (s.batteryPower > 0) flow.push({ i: 40, o: 20, v: bat }, { i: 20, o: 10, v: bat });

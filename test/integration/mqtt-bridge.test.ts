@@ -271,6 +271,65 @@ describe('faults and recovery', () => {
   });
 });
 
+describe('the loop keeps going', () => {
+  it('after "Refresh now" the regular polling goes on', async () => {
+    const b = bridge();
+    await waitFor(() => b.poller.snapshot().lastSuccess, 10_000, 'first poll');
+    await b.poller.refreshNow();
+    const n = cloud.count('/rds/api/0/burst/get');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(cloud.count('/rds/api/0/burst/get') - n).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a sink that throws does not stop the loop or the other sinks', async () => {
+    const b = bridge();
+    let seen = 0;
+    b.poller.prependListener('snapshot', () => {
+      throw new Error('a broken sink');
+    });
+    b.poller.on('snapshot', () => seen++);
+    const w = await watch(broker.url);
+    cloud.station().soc = 66;
+    await waitFor(() => stateOf(w)?.soc === 66, 5_000, 'states still published');
+    const before = seen;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(seen).toBeGreaterThan(before);
+    expect(log.lines.join('\n')).toMatch(/A consumer of the readings failed: a broken sink/);
+    await w.close();
+  });
+
+  it('a battery that is not streaming (con 0, or no flow at all) goes unavailable instead of showing old values as live', async () => {
+    const w = await watch(broker.url);
+    bridge();
+    await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'online', 10_000, 'online');
+    cloud.station().con = 0;
+    await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'offline', 5_000, 'offline with con 0');
+    cloud.station().con = 1;
+    await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'online', 5_000, 'online again');
+    const real = stateOf(w).battery_power;
+    cloud.burstWithoutFlow = true;
+    await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'offline', 5_000, 'offline without flow');
+    expect(stateOf(w).battery_power).toBe(real); // the last values are kept, not replaced by nulls
+    cloud.burstWithoutFlow = false;
+    await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'online', 5_000, 'back');
+    await w.close();
+  });
+
+  it('switching discovery off removes the Home Assistant configs it had published', async () => {
+    const state = memoryState();
+    const first = bridge({}, { state });
+    const w = await watch(broker.url);
+    const cfg = `homeassistant/device/hoymiles_msa2_${SN}/config`;
+    await waitFor(() => w.last(cfg), 10_000, 'config');
+    await first.stop();
+    bridges = [];
+    bridge({ discoveryEnabled: false }, { state });
+    await waitFor(() => w.last(cfg)?.payload === '', 5_000, 'config removed');
+    expect((await retained(broker.url, 'homeassistant/#')).has(cfg)).toBe(false);
+    await w.close();
+  });
+});
+
 describe('energy counters', () => {
   it('never go down within a day, survive a restart, reset at the station day change', async () => {
     const state = memoryState();

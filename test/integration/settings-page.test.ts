@@ -430,6 +430,25 @@ describe('settings server access rules (raw HTTP)', () => {
     await r.body.dump();
   });
 
+  it('a link works once: its key cannot be used a second time', async () => {
+    await start();
+    const link = server.url;
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(403);
+    expect(server.url).not.toBe(link); // every read of url is a new link
+  });
+
+  it('Test connection never sends the stored MQTT password to a broker typed in on the page', async () => {
+    await start();
+    store.save({ mqttUrl: 'mqtt://home.lan:1883', mqttUser: 'ha' });
+    await secrets.set('mqttPassword', 'stored-broker-secret');
+    const { cookie, csrf } = await session();
+    const h = { cookie, 'x-csrf-token': csrf };
+    await (await post('/api/test-mqtt', h, { url: 'mqtt://attacker.example:1883', user: 'ha', password: '' })).body.dump();
+    await (await post('/api/test-mqtt', h, { url: 'mqtt://home.lan:1883', user: 'ha', password: '' })).body.dump();
+    expect(mqttCalls.map((c) => c.password)).toEqual(['', 'stored-broker-secret']);
+  });
+
   it('refuses a foreign Host header, even with the secret (DNS rebinding)', async () => {
     await start();
     const r = await request(server.url, { headers: { host: `evil.example:${server.port}` } });
