@@ -12,6 +12,7 @@ import { addSecret, type Logger } from '../log/logger.js';
 import { openInBrowser, startSettingsServer } from '../settings/server.js';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
 import { createBridge, type Bridge } from './bridge.js';
+import { summary } from '../headless/run.js';
 import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { SettingKey, SettingValue } from '../controls/settings.js';
@@ -214,6 +215,15 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     log.info(o.demo ? `Tray started. ${o.demo.describe}` : 'Tray started');
   } catch (e) {
     log.error(`The tray icon cannot be shown (${(e as Error).message}). The bridge keeps running without it; stop it with Ctrl+C.`);
+    // Without a tray, say in the log what the tray would have shown.
+    let last = '';
+    const show = (snap: BridgeSnapshot) => {
+      const line = summary(snap);
+      if (line !== last) log.info(line);
+      last = line;
+    };
+    show(snapshot);
+    bridge.poller.on('snapshot', show);
   }
 
   process.once('SIGINT', () => void quit());
