@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createFileSink } from '../log/file-sink.js';
-import type { Logger } from '../log/logger.js';
 import { logDir } from '../platform/paths.js';
 import { acquireSingleInstance } from '../platform/single-instance.js';
 import { runTray, type TrayOptions } from './tray-main.js';

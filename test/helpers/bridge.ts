@@ -2,8 +2,10 @@
 import { createBridge, type Bridge, type BridgeDeps } from '../../src/app/bridge.js';
 import { MemorySecretStore } from '../../src/config/secrets.js';
 import { DEFAULTS, type Settings } from '../../src/config/settings.js';
-import type { Logger } from '../../src/log/logger.js';
-import { TEST_ACCOUNT, type FakeCloud } from '../fake-cloud/server.js';
+import { afterEach, beforeEach } from 'vitest';
+import { memoryLogger, type Logger } from '../../src/log/logger.js';
+import { FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';
+import { startBroker, type TestBroker } from './broker.js';
 import { memoryState } from './stores.js';
 
 export function testSettings(cloud: FakeCloud, brokerUrl: string, over: Partial<Settings> = {}): Settings {
@@ -37,4 +39,53 @@ export function startTestBridge(
   });
   b.start();
   return b;
+}
+
+/**
+ * Per-test fake cloud, broker and bridges, cleaned up after each test. Call inside a describe (or at the top
+ * of a file); read the current values through the returned getters.
+ */
+export function useBridgeFixture(): {
+  readonly cloud: FakeCloud;
+  readonly broker: TestBroker;
+  readonly log: ReturnType<typeof memoryLogger>;
+  bridge(over?: Partial<Settings>, deps?: Partial<BridgeDeps>): Bridge;
+  /** Stop every bridge started so far (e.g. before a restart within a test). */
+  stopAll(): Promise<void>;
+} {
+  let cloud: FakeCloud;
+  let broker: TestBroker;
+  let log: ReturnType<typeof memoryLogger>;
+  let bridges: Bridge[] = [];
+  const stopAll = async () => {
+    for (const b of bridges) await b.stop().catch(() => undefined);
+    bridges = [];
+  };
+  beforeEach(async () => {
+    cloud = await FakeCloud.start();
+    broker = await startBroker();
+    log = memoryLogger();
+  });
+  afterEach(async () => {
+    await stopAll();
+    await broker.stop();
+    await cloud.close();
+  });
+  return {
+    get cloud() {
+      return cloud;
+    },
+    get broker() {
+      return broker;
+    },
+    get log() {
+      return log;
+    },
+    bridge(over = {}, deps = {}) {
+      const b = startTestBridge({ cloud, brokerUrl: broker.url, logger: log.logger }, over, deps);
+      bridges.push(b);
+      return b;
+    },
+    stopAll,
+  };
 }

@@ -9,10 +9,10 @@ import type { Settings } from '../../src/config/settings.js';
 import type { ControlEvent } from '../../src/controls/battery-controls.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { FakeCloud } from '../fake-cloud/server.js';
-import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
+import { waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { clientFor } from '../helpers/cloud.js';
 import { discoveryProblems } from '../helpers/ha-rules.js';
-import { startTestBridge } from '../helpers/bridge.js';
+import { useBridgeFixture } from '../helpers/bridge.js';
 
 const SN = '280024290529';
 const SID = 1234567;
@@ -95,24 +95,15 @@ describe('job runner against the fake cloud', () => {
 });
 
 describe('controls through MQTT', () => {
+  const fx = useBridgeFixture();
   let broker: TestBroker;
-  let bridges: Bridge[] = [];
   let log: ReturnType<typeof memoryLogger>;
-
-  beforeEach(async () => {
-    cloud = await FakeCloud.start();
-    broker = await startBroker();
-    log = memoryLogger();
-  });
-  afterEach(async () => {
-    for (const b of bridges) await b.stop().catch(() => undefined);
-    bridges = [];
-    await broker.stop();
-    await cloud.close();
+  beforeEach(() => {
+    ({ cloud, broker, log } = fx);
   });
 
   function bridge(over: Partial<Settings> = {}, deps: Partial<BridgeDeps> = {}): Bridge {
-    const b = startTestBridge({ cloud, brokerUrl: broker.url, logger: log.logger }, over, {
+    return fx.bridge(over, {
       ...deps,
       tuning: {
         staleAfterMs: 2_000,
@@ -120,8 +111,6 @@ describe('controls through MQTT', () => {
         ...deps.tuning,
       },
     });
-    bridges.push(b);
-    return b;
   }
 
   type Watcher = Awaited<ReturnType<typeof watch>>;

@@ -2,40 +2,24 @@
  * The headless bridge end to end: fake Hoymiles cloud (real HTTP on 127.0.0.1) → core → real MQTT broker
  * (Mosquitto, or aedes where Mosquitto is absent), observed by a second MQTT client.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bridge, BridgeDeps } from '../../src/app/bridge.js';
-import type { Settings } from '../../src/config/settings.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/log/logger.js';
 import { defaultStation, FakeCloud, localDateTime, TEST_ACCOUNT } from '../fake-cloud/server.js';
 import { startBroker, retained, waitFor, watch, type TestBroker } from '../helpers/broker.js';
-import { startTestBridge } from '../helpers/bridge.js';
+import { useBridgeFixture } from '../helpers/bridge.js';
 import { discoveryProblems } from '../helpers/ha-rules.js';
 import { memoryState } from '../helpers/stores.js';
 
 const SN = '280024290529';
 const BASE = 'hoymiles-ms-a2';
+const fx = useBridgeFixture();
+const bridge = fx.bridge;
 let cloud: FakeCloud;
 let broker: TestBroker;
-let bridges: Bridge[] = [];
 let log: ReturnType<typeof memoryLogger>;
-
-beforeEach(async () => {
-  cloud = await FakeCloud.start();
-  broker = await startBroker();
-  log = memoryLogger();
+beforeEach(() => {
+  ({ cloud, broker, log } = fx);
 });
-afterEach(async () => {
-  for (const b of bridges) await b.stop().catch(() => undefined);
-  bridges = [];
-  await broker.stop();
-  await cloud.close();
-});
-
-function bridge(over: Partial<Settings> = {}, deps: Partial<BridgeDeps> = {}): Bridge {
-  const b = startTestBridge({ cloud, brokerUrl: broker.url, logger: log.logger }, over, deps);
-  bridges.push(b);
-  return b;
-}
 
 const stateOf = (w: Awaited<ReturnType<typeof watch>>) => {
   const m = w.last(`${BASE}/${SN}/state`);
@@ -127,7 +111,6 @@ describe('topics and Home Assistant discovery', () => {
     await waitFor(() => w0.last(`homeassistant/device/hoymiles_msa2_${SN}/config`), 10_000, 'first config');
     await w0.close();
     await first.stop();
-    bridges = [];
     bridge({ baseTopic: 'battery', discoveryPrefix: 'ha' }, { state });
     const w = await watch(broker.url);
     await waitFor(() => w.last(`ha/device/hoymiles_msa2_${SN}/config`), 10_000, 'new config');
@@ -168,7 +151,6 @@ describe('availability, will and clean exit', () => {
     const b = bridge();
     await waitFor(() => stateOf(w), 10_000, 'state');
     await b.stop();
-    bridges = [];
     await waitFor(() => w.last(`${BASE}/bridge/state`)?.payload === 'offline', 5_000, 'offline');
     expect((await retained(broker.url, `${BASE}/bridge/state`)).get(`${BASE}/bridge/state`)).toBe('offline');
     await w.close();
@@ -258,16 +240,20 @@ describe('faults and recovery', () => {
   });
 
   it('a wrong broker password is reported in words and not hammered', async () => {
-    await broker.stop();
-    broker = await startBroker({ users: { ha: 'right-secret' } });
-    if (broker.kind !== 'mosquitto') return; // aedes has no password file
-    const b = bridge({ mqttUser: 'ha', mqttPassword: 'wrong-secret-123' });
-    await waitFor(() => b.connection!.problem?.includes('rejected'), 5_000, 'auth problem');
-    let attempts = 0;
-    b.connection!.client.on('reconnect', () => attempts++);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(attempts).toBe(0);
-    expect(log.lines.join('\n')).not.toContain('wrong-secret-123');
+    const authBroker = await startBroker({ users: { ha: 'right-secret' } });
+    try {
+      if (authBroker.kind !== 'mosquitto') return; // aedes has no password file
+      const b = bridge({ mqttUrl: authBroker.url, mqttUser: 'ha', mqttPassword: 'wrong-secret-123' });
+      await waitFor(() => b.connection!.problem?.includes('rejected'), 5_000, 'auth problem');
+      let attempts = 0;
+      b.connection!.client.on('reconnect', () => attempts++);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(attempts).toBe(0);
+      expect(log.lines.join('\n')).not.toContain('wrong-secret-123');
+      await fx.stopAll();
+    } finally {
+      await authBroker.stop();
+    }
   });
 });
 
@@ -322,7 +308,6 @@ describe('the loop keeps going', () => {
     const cfg = `homeassistant/device/hoymiles_msa2_${SN}/config`;
     await waitFor(() => w.last(cfg), 10_000, 'config');
     await first.stop();
-    bridges = [];
     bridge({ discoveryEnabled: false }, { state });
     await waitFor(() => w.last(cfg)?.payload === '', 5_000, 'config removed');
     expect((await retained(broker.url, 'homeassistant/#')).has(cfg)).toBe(false);
@@ -346,7 +331,6 @@ describe('energy counters', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(stateOf(w).charge_energy_today).toBe(285);
     await b.stop();
-    bridges = [];
     st.chargedToday = 100;
     b = bridge({}, { state }); // restart: the persisted 285 holds against the lower value
     await new Promise((r) => setTimeout(r, 1_000));
