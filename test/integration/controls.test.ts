@@ -123,8 +123,18 @@ describe('controls through MQTT', () => {
     return m ? JSON.parse(m.payload) : undefined;
   };
   /** Discovery with the controls and a state carrying their values. */
+  /** Controls announced, and a state that carries every announced setting (the reads finish one by one). */
   const ready = (w: Watcher, key = 'grid_charging') =>
-    waitFor(() => configOf(w)?.components?.refresh && stateOf(w)?.[key] !== undefined && w.last(STATE), 10_000, 'controls announced');
+    waitFor(
+      () => {
+        const cmps = configOf(w)?.components;
+        const state = stateOf(w);
+        if (!cmps?.refresh || !state || state[key] === undefined) return false;
+        return ['grid_charging', 'input_power', 'reserve_soc'].every((k) => !cmps[k] || k in state) && w.last(STATE);
+      },
+      10_000,
+      'controls announced',
+    );
   const writes = () => cloud.requests.filter((r) => r.path === JOB_PATHS.write);
   const logText = () => log.lines.join('\n');
 
