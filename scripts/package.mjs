@@ -13,7 +13,7 @@
 // (see src/platform/sea.ts for the unpacking). postject injects the blob; the Windows binary is switched to
 // the GUI subsystem; the Authenticode / Mach-O signatures, which the injection would break, are removed first.
 // Every result is checked (format, architecture, blob, fuse, subsystem) before it replaces release/<name>.
-import { build } from 'esbuild';
+import { bundleCjs } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -149,16 +149,8 @@ function ensureBuild() {
 /** The launcher (SEA main) and the inspect/patch helpers, bundled from src/platform/. */
 async function buildLaunchers() {
   const out = join(cache, 'build');
-  await build({
-    entryPoints: [join(root, 'src/platform/sea-main.ts')],
-    outfile: join(out, 'sea-main.cjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    logLevel: 'warning',
-  });
-  await build({
+  await bundleCjs({ entryPoints: [join(root, 'src/platform/sea-main.ts')], outfile: join(out, 'sea-main.cjs'), target: 'node22' });
+  await bundleCjs({
     stdin: {
       contents: "export * from './src/platform/sea-inspect.ts';\nexport * from './src/platform/sea-patch.ts';\n",
       resolveDir: root,
@@ -166,11 +158,6 @@ async function buildLaunchers() {
       sourcefile: 'sea-tools.ts',
     },
     outfile: join(out, 'sea-tools.cjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
   });
   return { main: join(out, 'sea-main.cjs'), tools: createRequire(import.meta.url)(join(out, 'sea-tools.cjs')) };
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
-import { normaliseOcr, startDesktop, type AppProcess, type Desktop, processAlive } from '../helpers/desktop.js';
+import { normaliseOcr, startDesktop, type AppProcess, type Desktop, quitThroughMenu, trayHelperPid } from '../helpers/desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXE = join(root, 'release/hoymiles-tray-linux-x64');
@@ -84,7 +84,7 @@ describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || (!BUIL
     expect(existsSync(join(appDir, 'app', 'main.cjs'))).toBe(true);
     expect(existsSync(join(appDir, 'app', 'assets', 'icons', 'battery-60-discharge.png'))).toBe(true);
     expect(readdirSync(appDir, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
-    const helperPid = Number(spawnSync('pgrep', ['-P', String(app.pid), '-f', 'tray_linux_release']).stdout.toString().trim().split('\n')[0]);
+    const helperPid = trayHelperPid(app);
     expect(helperPid).toBeGreaterThan(0);
     expect(readlinkSync(`/proc/${helperPid}/exe`)).toBe(realpathSync(helper));
 
@@ -92,11 +92,9 @@ describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || (!BUIL
     await desktop.openMenu();
     const text = normaliseOcr(await desktop.ocrMenu('01-menu'));
     expect(text).toContain('stateofcharge:57');
-    expect(await desktop.clickLabel('Quit')).toBe(true);
-    const code = await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`still running:\n${app!.output()}`)), 10_000))]);
-    expect(code).toBe(0);
+    await desktop.closeMenu();
+    expect(await quitThroughMenu(desktop, app, helperPid, '02-before-quit')).toBe(0);
     await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
-    await waitFor(() => !processAlive(helperPid), 5_000, 'the tray helper to exit');
     expect(app.output()).not.toContain(TEST_ACCOUNT.password);
     await w.close();
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
-import { normaliseOcr, startDesktop, type AppProcess, type Desktop, processAlive } from '../helpers/desktop.js';
+import { normaliseOcr, startDesktop, type AppProcess, type Desktop, quitThroughMenu, trayHelperPid } from '../helpers/desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(root, 'dist/app/main.cjs');
@@ -109,15 +109,10 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await app.waitForOutput('Another start of hoymiles-tray asked for the settings page', 5_000);
 
     // 6. Quit: the app and its helper end, and the bridge says offline.
-    const helperPid = Number(spawnSync('pgrep', ['-P', String(app.pid), '-f', 'tray_linux_release']).stdout.toString().trim().split('\n')[0]);
+    const helperPid = trayHelperPid(app);
     expect(helperPid).toBeGreaterThan(0);
-    await desktop.openMenu();
-    await desktop.ocrMenu('05-before-quit');
-    expect(await desktop.clickLabel('Quit')).toBe(true);
-    const code = await Promise.race([app.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`still running:\n${app!.output()}`)), 10_000))]);
-    expect(code).toBe(0);
+    expect(await quitThroughMenu(desktop, app, helperPid, '05-before-quit')).toBe(0);
     await waitFor(() => w.last('hoymiles-ms-a2/bridge/state')?.payload === 'offline', 5_000, 'offline');
-    await waitFor(() => !processAlive(helperPid), 5_000, 'the tray helper to exit');
     expect(app.output()).not.toContain(TEST_ACCOUNT.password);
     // The log file has the same lines, minus the secrets.
     const logFile = readFileSync(join(dir, 'logs', 'hoymiles-tray.log'), 'utf8');

@@ -4,7 +4,7 @@
  * <dir>/assets) and started from another working directory, so the bundle-relative lookups are exercised;
  * the copied helper keeps npm's 0644 mode, so TrayApp's own chmod is exercised too.
  */
-import { build } from 'esbuild';
+import { bundleCjs } from '../../scripts/bundle.mjs';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,17 +33,11 @@ describe.skipIf(process.platform !== 'linux')('tray standalone (Linux, Xvfb + tr
     work = mkdtempSync(join(tmpdir(), 'tray-e2e-'));
     appDir = join(work, 'app');
     mkdirSync(join(appDir, 'traybin'), { recursive: true });
-    await build({
+    await bundleCjs({
       entryPoints: [join(root, 'test/e2e/fixtures/tray-fixture.ts')],
       outfile: join(appDir, 'fixture.cjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
       logLevel: 'error',
       external: ['@napi-rs/keyring'],
-      banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
-      define: { 'import.meta.url': '__import_meta_url' },
     });
     const helper = join(appDir, 'traybin', 'tray_linux_release');
     copyFileSync(join(root, 'node_modules/systray2/traybin/tray_linux_release'), helper);

@@ -7,7 +7,7 @@
  * Debian packages: xvfb trayer xdotool imagemagick tesseract-ocr tesseract-ocr-eng libayatana-appindicator3-1
  * libgtk-3-0 dunst dbus libnotify-bin fonts-dejavu-core.
  */
-import { spawn, execFile, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, execFile, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -45,6 +45,32 @@ export function missingDesktopTools(): string[] {
 }
 
 /** OCR text for comparisons: lowercase, no whitespace; checkmarks ("(√)", read as "(v)", "(Vv)", "(/)") become "(v)". */
+/** The systray2 helper started by an app process (its child). */
+export function trayHelperPid(app: AppProcess): number {
+  const out = spawnSync('pgrep', ['-P', String(app.pid), '-f', 'tray_linux_release']).stdout?.toString() ?? '';
+  return Number(out.trim().split('\n')[0]) || -1;
+}
+
+/**
+ * Quit like a user: open the menu, click "Quit" by its OCR'd label. Resolves with the app's exit code once the
+ * app has exited and its tray helper is gone too; rejects (with the app's output) when either lingers.
+ */
+export async function quitThroughMenu(desktop: Desktop, app: AppProcess, helperPid: number, artifact = 'before-quit'): Promise<number | string> {
+  await desktop.openMenu();
+  await desktop.ocrMenu(artifact);
+  if (!(await desktop.clickLabel('Quit'))) throw new Error('no "Quit" in the menu');
+  const code = await Promise.race([
+    app.exited,
+    new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`still running after Quit:\n${app.output()}`)), 10_000)),
+  ]);
+  const end = Date.now() + 5_000;
+  while (processAlive(helperPid)) {
+    if (Date.now() > end) throw new Error(`the tray helper ${helperPid} is still running after Quit`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return code;
+}
+
 /** Whether a process still exists (signal 0 only checks). */
 export function processAlive(pid: number): boolean {
   try {
