@@ -37,6 +37,8 @@ const release = join(root, 'release');
 const cache = join(release, '.cache');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** The launcher's name inside the executable (and in its stack traces). */
+const SEA_MAIN = 'sea-main.cjs';
 
 const TARGETS = {
   'linux-x64': {
@@ -254,8 +256,11 @@ async function packageTarget(target, opts, launcher, generator) {
   };
   writeFileSync(join(stage, 'sea-manifest.json'), JSON.stringify(manifest, null, 1));
   const blob = join(stage, 'sea-prep.blob');
+  // Node names the launcher in stack traces (launcher.log) by `main` exactly as written here: a bare file name,
+  // resolved against the stage folder (the generator's cwd), not this machine's absolute path.
+  writeFileSync(join(stage, SEA_MAIN), readFileSync(launcher.main));
   const config = {
-    main: launcher.main,
+    main: SEA_MAIN,
     output: blob,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
@@ -317,6 +322,7 @@ function checkExecutable(tools, target, file) {
   if (!info.hasSeaBlob) problems.push(`no SEA blob (fuse ${info.fuseFlipped ? 'flipped' : 'not flipped'}, blob ${info.seaBlobSize ?? 'missing'})`);
   if (t.platform === 'win32' && info.peSubsystem !== tools.PE_SUBSYSTEM_GUI) problems.push(`PE subsystem ${info.peSubsystem}, expected 2 (GUI)`);
   if (info.signed) problems.push('still carries the (now broken) signature');
+  if (readFileSync(file).includes(root)) problems.push(`contains this machine's path ${root} (stack traces must not show it)`);
   return problems;
 }
 

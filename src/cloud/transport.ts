@@ -37,7 +37,14 @@ export class Transport {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
-      connect: { timeout: Math.min(this.timeoutMs, 10_000) },
+      // No TCP keep-alive probes. undici turns them on by default (setKeepAlive(true, 60 s) before the socket
+      // connects). On Windows, libuv then sets SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT while it
+      // connects, and fails the connect if any of them is refused: Wine 8.0 does not know TCP_KEEPIDLE
+      // (IPPROTO_TCP option 3), so every request failed there with "UNKNOWN". The probes buy nothing here:
+      // every request has its own timeouts (below), so a dead connection shows as a timeout and the next poll
+      // uses a new one; undici closes idle sockets itself (keepAliveTimeout); and a poll every few seconds
+      // keeps the socket busy long before the first probe (after 60 s idle) would go out.
+      connect: { timeout: Math.min(this.timeoutMs, 10_000), keepAlive: false },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });

@@ -27,8 +27,26 @@ export async function loadKeyring(): Promise<{ keyring?: KeyringModule; error?: 
     if (!keyring || typeof keyring.AsyncEntry !== 'function') return { error: 'the keyring module has no AsyncEntry' };
     return { keyring };
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    return { error: keyringLoadFailure(err) };
   }
+}
+
+/**
+ * Why the addon did not load, in our words. napi-rs's own message blames npm ("npm has a bug … try `npm i`
+ * again"), which means nothing to someone who downloaded the executable; the real reason is deeper in its
+ * `cause` chain: either no addon for this platform, or an addon the OS refuses to load (under Wine, for one:
+ * "Module not found", because a system DLL it links against is missing).
+ */
+export function keyringLoadFailure(err: unknown): string {
+  const messages: string[] = [];
+  for (let e = err, depth = 0; e && depth < 12; e = (e as { cause?: unknown }).cause, depth++) {
+    messages.push(e instanceof Error ? e.message : String(e));
+  }
+  const firstLine = (m: string) => (m.split(/\r?\n/)[0] ?? '').trim().slice(0, 160);
+  const refused = messages.find((m) => /\.node\b/.test(m) && !/Cannot find module/.test(m));
+  if (refused) return `the keychain add-on is there but this system cannot load it: ${firstLine(refused).replace(/\s*\.$/, '') || 'no reason given'}`;
+  if (messages.length && messages.every((m) => /Cannot find module|Cannot find native binding/.test(m))) return 'the keychain add-on is not installed';
+  return 'the keychain add-on could not be loaded';
 }
 
 async function withTimeout<T>(ms: number, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -137,13 +155,13 @@ export async function openSecretStore(opts: OpenSecretStoreOptions): Promise<Sec
       reason = err instanceof Error ? err.message : String(err);
     }
   } else {
-    reason = `the keychain module could not be loaded (${loaded.error ?? 'unknown reason'})`;
+    reason = loaded.error ?? 'the keychain add-on could not be loaded';
   }
 
   if (mode === 'keychain') {
     throw new ConfigError(`HOYMILES_TRAY_SECRETS=keychain, but the system keychain cannot be used: ${reason}`);
   }
-  log.warn(`No usable system keychain (${reason}); passwords are kept in ${file.path}, readable only by this user.`);
+  log.warn(`No usable system keychain was found (${reason}); passwords are kept in ${file.path} instead, readable only by this user.`);
   return file;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeychainSecretStore, openSecretStore, type KeyringModule } from '../../src/config/keychain.js';
+import { KeychainSecretStore, keyringLoadFailure, openSecretStore, type KeyringModule } from '../../src/config/keychain.js';
 import { FileSecretStore, MemorySecretStore } from '../../src/config/secrets.js';
 import { DEFAULTS } from '../../src/config/settings.js';
 import { ConfigStore, StateStore } from '../../src/config/store.js';
@@ -183,9 +183,29 @@ describe('secret stores', () => {
 
   it('openSecretStore falls back when the keyring module is missing', async () => {
     const { logger, lines } = memoryLogger();
-    const store = await openSecretStore({ dir, logger, env: {}, loadKeyring: async () => ({ error: "Cannot find module '@napi-rs/keyring'" }) });
+    const error = keyringLoadFailure(new Error("Cannot find module '@napi-rs/keyring'"));
+    const store = await openSecretStore({ dir, logger, env: {}, loadKeyring: async () => ({ error }) });
     expect(store.kind).toBe('file');
-    expect(lines.join('\n')).toContain('could not be loaded');
+    expect(lines.join('\n')).toMatch(/No usable system keychain was found \(the keychain add-on is not installed\); passwords are kept in .*secrets\.json instead/);
+  });
+
+  it("says in our words why the addon did not load, never napi-rs's advice to reinstall with npm", () => {
+    // The shape @napi-rs/keyring throws (seen under Wine): its own advice on top, the reasons in `cause`.
+    const napi = (last: Error) => {
+      const top = new Error('Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again.');
+      const wasi = new Error("Cannot find module '@napi-rs/keyring-wasm32-wasi'\nRequire stack:\n- C:\\app\\index.js");
+      const pkgMissing = new Error("Cannot find module '@napi-rs/keyring-win32-x64-msvc'\nRequire stack:\n- C:\\app\\index.js");
+      top.cause = wasi;
+      wasi.cause = pkgMissing;
+      pkgMissing.cause = last;
+      return top;
+    };
+    const wine = keyringLoadFailure(napi(new Error('Module not found.\r\n\\\\?\\C:\\app\\keyring.win32-x64-msvc.node')));
+    expect(wine).toBe('the keychain add-on is there but this system cannot load it: Module not found');
+    const absent = keyringLoadFailure(napi(new Error("Cannot find module './keyring.win32-x64-msvc.node'")));
+    expect(absent).toBe('the keychain add-on is not installed');
+    expect(keyringLoadFailure('something odd')).toBe('the keychain add-on could not be loaded');
+    for (const m of [wine, absent]) expect(m).not.toMatch(/npm|Require stack/);
   });
 
   it('mode file and HOYMILES_TRAY_SECRETS=file skip the keychain', async () => {
