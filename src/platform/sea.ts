@@ -171,10 +171,15 @@ export function runFromSea(): void {
 /** Reports a start-up failure where a GUI program (no console on Windows) leaves a trace: stderr and the log folder. */
 export function reportLauncherFailure(e: unknown): void {
   const msg = `${new Date().toISOString()} hoymiles-tray could not start: ${(e as Error)?.stack ?? String(e)}\n`;
-  process.stderr.write(msg);
+  // The file first: stderr itself can be what failed (under Wine, a pipe as stdout/stderr throws EBADF).
   try {
     mkdirSync(logDir(), { recursive: true });
     appendFileSync(join(logDir(), 'launcher.log'), msg);
+  } catch {
+    /* stderr is all that is left */
+  }
+  try {
+    process.stderr.write(msg);
   } catch {
     /* nowhere else to report */
   }

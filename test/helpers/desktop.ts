@@ -208,7 +208,20 @@ async function terminate(p: ChildProcess, group: boolean): Promise<void> {
  * Starts the private desktop. Throws a readable Error when a tool is missing or a part does not come up.
  * `name` names the artifacts folder (default e2e-artifacts/<name> under the current directory).
  */
-export async function startDesktop(opts: { name?: string; artifacts?: string; width?: number; height?: number } = {}): Promise<Desktop> {
+export async function startDesktop(
+  opts: {
+    name?: string;
+    artifacts?: string;
+    width?: number;
+    height?: number;
+    /**
+     * X window classes of the tray icon and of the menu popups (xdotool --classname patterns). Default: the Linux
+     * systray2 helper's. Under Wine the icon is an explorer.exe window (one of several; the icon is the one of at
+     * least 16×16 pixels) and the menu belongs to tray_windows_release.exe.
+     */
+    trayClasses?: { icon: string; menu: string };
+  } = {},
+): Promise<Desktop> {
   if (process.platform !== 'linux') throw new Error(`startDesktop: needs Linux (this is ${process.platform})`);
   const missing = missingDesktopTools();
   if (missing.length) {
@@ -319,7 +332,7 @@ export async function startDesktop(opts: { name?: string; artifacts?: string; wi
   };
   /** Every visible popup of the helper (the menu, then open submenus), in X's stacking order. */
   const findMenus = async (): Promise<MenuWindow[]> => {
-    const ids = (await exec('xdotool', ['search', '--onlyvisible', '--classname', '^tray_linux_release$'], env).catch(() => ''))
+    const ids = (await exec('xdotool', ['search', '--onlyvisible', '--classname', opts.trayClasses?.menu ?? '^tray_linux_release$'], env).catch(() => ''))
       .split('\n')
       .filter(Boolean);
     const out: MenuWindow[] = [];
@@ -387,7 +400,15 @@ export async function startDesktop(opts: { name?: string; artifacts?: string; wi
     async waitForIcon(timeoutMs = 15_000) {
       iconWindow = await waitFor(
         'the tray icon (WM_CLASS systray)',
-        async () => (await exec('xdotool', ['search', '--classname', '^systray$'], env)).split('\n').filter(Boolean).pop(),
+        async () => {
+          const ids = (await exec('xdotool', ['search', '--classname', opts.trayClasses?.icon ?? '^systray$'], env)).split('\n').filter(Boolean);
+          if (!opts.trayClasses) return ids.pop();
+          for (const id of ids.reverse()) {
+            const g = await geometry(id).catch(() => undefined);
+            if (g && g.width >= 16 && g.height >= 16) return id;
+          }
+          return undefined;
+        },
         timeoutMs,
         20,
       );
