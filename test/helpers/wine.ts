@@ -7,11 +7,12 @@
  * Windows paths: Wine maps the Linux root to drive Z:.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import type { AppProcess, Desktop } from './desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WIN_EXE = join(root, 'release', 'hoymiles-tray-win-x64.exe');
@@ -82,6 +83,11 @@ export interface WinePrefix {
   run(program: string, args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<WineResult>;
   /** Starts a Windows program; the caller ends it. */
   start(program: string, args: string[], env?: NodeJS.ProcessEnv): FileOutputProcess;
+  /**
+   * Starts a Windows program on a private desktop (test/helpers/desktop.ts), stdout and stderr into a file;
+   * the returned process reads that file for output() and waitForOutput().
+   */
+  startOnDesktop(desktop: Desktop, program: string, args: string[], env?: NodeJS.ProcessEnv): AppProcess;
   /** `reg query <key> /v <value>`: the value's data, or undefined when there is none. */
   regValue(key: string, value: string): Promise<string | undefined>;
   /** Linux pids of this prefix's processes whose command line contains `name`. */
@@ -185,6 +191,38 @@ export async function createPrefix(): Promise<WinePrefix> {
     bootSeconds,
     run: (program, args, extra = {}, timeoutMs = 60_000) => runAsync('wine', [program, ...args], { ...env, ...extra }, timeoutMs, outDir),
     start: (program, args, extra = {}) => startWithFiles('wine', [program, ...args], { ...env, ...extra }, outDir),
+    startOnDesktop(desktop, program, args, extra = {}) {
+      const log = join(outDir, `desktop-${++outCount}.log`);
+      writeFileSync(log, '');
+      // exec: the pid is Wine's, and so is the exit code.
+      const app = desktop.run('sh', ['-c', 'exec "$@" >>"$0" 2>&1', log, 'wine', program, ...args], {
+        env: { ...desktop.env, ...env, ...extra },
+        name: 'wine-app',
+      });
+      const output = () => {
+        try {
+          return readFileSync(log, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      return {
+        ...app,
+        proc: app.proc,
+        pid: app.pid,
+        exited: app.exited,
+        output,
+        async waitForOutput(pattern, timeoutMs = 10_000) {
+          const end = Date.now() + timeoutMs;
+          for (;;) {
+            const out = output();
+            if (typeof pattern === 'string' ? out.includes(pattern) : pattern.test(out)) return out;
+            if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for output ${String(pattern)}; output so far:\n${out}`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        },
+      };
+    },
     async regValue(key, value) {
       const r = await runAsync('wine', ['reg', 'query', key, '/v', value], env, 30_000, outDir);
       if (r.code !== 0) return undefined;
