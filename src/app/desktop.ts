@@ -2,18 +2,17 @@
  * What the desktop app adds around the tray: a single instance per user (and config folder), and a log file
  * in the OS's usual place. A second start asks the running one to open its settings page, then exits.
  */
-import { createHash } from 'node:crypto';
 import { createFileSink } from '../log/file-sink.js';
 import { logDir } from '../platform/paths.js';
-import { acquireSingleInstance } from '../platform/single-instance.js';
+import { acquireSingleInstance, instanceNameFor } from '../platform/single-instance.js';
 import { runTray, type TrayOptions } from './tray-main.js';
 
-export async function startDesktopApp(o: Omit<TrayOptions, 'logPath'> & { instanceName?: string }): Promise<number | undefined> {
+export async function startDesktopApp(o: Omit<TrayOptions, 'logPath'> & { instanceName?: string; logDir?: string }): Promise<number | undefined> {
   const log = o.logger;
   let openSettings: (() => void) | undefined;
   let pendingOpen = false;
   const instance = await acquireSingleInstance({
-    name: o.instanceName ?? instanceName(o.stores.dir, !!process.env.HOYMILES_TRAY_CONFIG_DIR),
+    name: o.instanceName ?? instanceName(o.stores.dir, !!process.env.HOYMILES_TRAY_CONFIG_DIR?.trim()),
     onSecondInstance: () => {
       log.info('Another start of hoymiles-tray asked for the settings page');
       if (openSettings) openSettings();
@@ -28,7 +27,7 @@ export async function startDesktopApp(o: Omit<TrayOptions, 'logPath'> & { instan
     return 0;
   }
   // Only the primary writes the log file, so a second start never rotates the first one's log.
-  const file = createFileSink({ dir: process.env.HOYMILES_TRAY_LOG_DIR || logDir() });
+  const file = createFileSink({ dir: o.logDir ?? (process.env.HOYMILES_TRAY_LOG_DIR || logDir()) });
   log.addSink(file.sink);
   log.info(`Log file: ${file.path}`);
   const handle = await runTray({ ...o, logPath: file.path, beforeExit: () => instance.release() });
@@ -37,7 +36,7 @@ export async function startDesktopApp(o: Omit<TrayOptions, 'logPath'> & { instan
   return undefined;
 }
 
-/** The default install is "hoymiles-tray"; another config folder is another instance (tests, the demo). */
-function instanceName(configDir: string, custom: boolean): string {
-  return custom ? `hoymiles-tray-${createHash('sha256').update(configDir).digest('hex').slice(0, 12)}` : 'hoymiles-tray';
+/** The instance of a config folder (HOYMILES_TRAY_CONFIG_DIR set: its own). */
+export function instanceName(configDir: string, custom: boolean): string {
+  return instanceNameFor(configDir, custom);
 }

@@ -5,13 +5,17 @@
 import mqtt from 'mqtt';
 import { describeMqttError } from '../mqtt/connection.js';
 import { CloudClient } from '../cloud/client.js';
+import { CloudError } from '../cloud/errors.js';
 import type { Settings } from '../config/settings.js';
 import { DesktopNotifier } from '../notify/notifier.js';
 import { AlertPolicy } from '../notify/alerts.js';
 import { addSecret, type Logger } from '../log/logger.js';
 import { openInBrowser, startSettingsServer } from '../settings/server.js';
+import { buildStatus } from '../settings/status.js';
+import { History } from '../history/history.js';
+import { join } from 'node:path';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
-import { createBridge, type Bridge } from './bridge.js';
+import { APP_VERSION, createBridge, type Bridge } from './bridge.js';
 import { summary } from '../headless/run.js';
 import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
@@ -24,7 +28,14 @@ export interface TrayOptions {
   stores: Stores;
   settings: Settings;
   fromEnv: Set<keyof Settings>;
-  demo?: { cleanup(): Promise<void>; describe: string };
+  demo?: {
+    cleanup(): Promise<void>;
+    describe: string;
+    /** The simulated account and broker: fixed on the page, never saved. */
+    fixed: Partial<Settings>;
+    /** Fills the history's last day from the simulation, so the chart shows a curve at once. */
+    backfill?(history: History): void;
+  };
   /** The log file, for "Open log". */
   logPath?: string;
   /** Last words before process.exit (release the single-instance endpoint). */
@@ -39,6 +50,16 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   const log = o.logger;
   let settings = o.settings;
   for (const w of o.stores.warnings) log.warn(w);
+  // Fields the page must not change: set by the environment, or fixed by the demo.
+  const fromEnv = new Set<keyof Settings>([...o.fromEnv, ...(Object.keys(o.demo?.fixed ?? {}) as (keyof Settings)[])]);
+  const history = new History({ dir: join(o.stores.dir, 'history'), logger: log.child('history') });
+  o.demo?.backfill?.(history);
+  /** Bumped for every bridge built from saved settings: the page waits for its outcome. */
+  let generation = 0;
+  let lastProblem: { text: string; at: number } | undefined;
+  const noteProblem = (text: string | undefined) => {
+    if (text) lastProblem = { text, at: Date.now() };
+  };
 
   let bridge: Bridge;
   let snapshot: BridgeSnapshot = { batteries: [], cycles: 0 };
@@ -53,8 +74,9 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   /** The last battery-control failure started from the tray or the settings page. */
   let controlError: string | undefined;
   // "Start at login" is read back from the OS, not from our config.
-  const autostart = createAutostart({ command: launchCommand() });
-  let autostartOn = await autostart.isEnabled().catch(() => undefined);
+  // The demo never enrols anything with the OS: the row shows, disabled, with the reason.
+  const autostart = o.demo ? undefined : createAutostart({ command: launchCommand() });
+  let autostartOn = autostart ? await autostart.isEnabled().catch(() => undefined) : false;
 
   const state = (): TrayState => ({
     snapshot,
@@ -64,12 +86,19 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     controls: bridge.controls?.stations(),
     controlError: controlError ?? bridge.controls?.lastControlError,
     autostart: autostartOn,
+    autostartBlocked: o.demo ? 'not in the demo' : undefined,
+    demo: !!o.demo,
     logPath: o.logPath,
   });
   const refreshTray = () => tray?.update(state());
 
+  const hasLogin = (s: Settings) => !!(s.hoymilesEmail && s.hoymilesPassword);
+  /** A broker is only contacted once there is something to publish and the user wants it. */
+  const wantsBroker = (s: Settings) => hasLogin(s) && s.publishEnabled;
+
   function build(s: Settings): Bridge {
     const b = createBridge({
+      mqtt: wantsBroker(s),
       settings: s,
       secrets: o.stores.secrets,
       state: o.stores.state,
@@ -79,13 +108,19 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     });
     b.poller.on('snapshot', (snap) => {
       snapshot = snap;
+      // Not having set up the app yet is no problem worth recalling.
+      if (snap.problem && snap.problem.code !== 'no-credentials' && snap.problem.message !== lastProblem?.text) noteProblem(snap.problem.message);
+      history.onSnapshot(snap);
       refreshTray();
       for (const a of alerts.evaluate(snap)) {
         log.info(`notification: ${a.title}: ${a.message}`);
         void notifier.notify(a.title, a.message);
       }
     });
-    b.connection?.on('status', refreshTray);
+    b.connection?.on('status', (p) => {
+      noteProblem(p);
+      refreshTray();
+    });
     b.controls?.on('change', refreshTray);
     b.controls?.on('control-error', refreshTray);
     b.controls?.on('confirmed', () => {
@@ -119,11 +154,17 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       secrets: o.stores.secrets,
       logger: log.child('settings'),
       envOverrides: o.fromEnv,
+      fixed: o.demo ? { values: o.demo.fixed, reason: 'Fixed in the demo: the simulated account and the built-in broker.' } : undefined,
       testLogin,
       testMqtt,
       onSaved: (s) => {
-        applying = applying.then(() => applySettings(s)).catch((e) => log.error('The new settings could not be applied', e));
+        const target = ++generation;
+        applying = applying.then(() => applySettings(s, target)).catch((e) => log.error('The new settings could not be applied', e));
+        return target;
       },
+      status: () => status(),
+      history: () => history.view(snapshot.batteries.map((b) => b.sn)),
+      openLog: o.logPath ? () => openWithOsViewer(o.logPath!, log) : undefined,
       // Read `bridge` at call time: the page outlives bridges rebuilt after a save.
       controls: {
         stations: () => {
@@ -137,13 +178,29 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
           ? `No OS keychain was found: passwords are kept in a file readable only by you (${o.stores.dir}).`
           : undefined,
     });
-    openInBrowser((await settingsPage).url, log, field);
+    await openInBrowser((await settingsPage).url, log, field);
   }
 
-  async function applySettings(saved: Settings): Promise<void> {
-    // Environment variables still win over what the page saved.
+  /** The bridge that currently runs: its generation, for the page's "what happened after the save". */
+  let runningGeneration = 0;
+  function status() {
+    const c = bridge.connection;
+    return buildStatus({
+      version: APP_VERSION,
+      demo: !!o.demo,
+      logPath: o.logPath,
+      generation: runningGeneration,
+      snapshot,
+      broker: c && bridge.publisher?.isEnabled ? { connected: c.connected, problem: c.problem, kind: c.problemKind, where: c.where } : undefined,
+      lastProblem,
+      now: Date.now(),
+    });
+  }
+
+  async function applySettings(saved: Settings, target = ++generation): Promise<void> {
+    // Environment variables (and the demo's fixed values) still win over what the page saved.
     const next = { ...saved };
-    for (const k of o.fromEnv) (next as unknown as Record<string, unknown>)[k] = settings[k];
+    for (const k of fromEnv) (next as unknown as Record<string, unknown>)[k] = settings[k];
     const credentialsChanged = next.hoymilesEmail !== settings.hoymilesEmail || next.hoymilesPassword !== settings.hoymilesPassword;
     settings = next;
     alerts.options = { lowSocThreshold: next.lowSocThreshold, lowSoc: next.notifyLowSoc, login: next.notifyLogin };
@@ -152,6 +209,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     await old.stop().catch((e) => log.warn('The old bridge did not stop cleanly', e));
     if (credentialsChanged) old.cloud.credentialsChanged();
     bridge = build(next);
+    runningGeneration = target;
     snapshot = bridge.poller.snapshot();
     refreshTray();
   }
@@ -165,6 +223,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     await bridge.stop().catch((e) => log.error('Error while stopping', e));
     await settingsPage?.then((p) => p.close()).catch(() => undefined);
     await tray?.stop().catch(() => undefined);
+    history.close();
     await o.demo?.cleanup();
     await o.beforeExit?.().catch(() => undefined);
     process.exit(0);
@@ -177,10 +236,15 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       actions: {
         togglePublish: () => {
           const on = !(bridge.publisher?.isEnabled ?? false);
-          bridge.publisher?.setEnabled(on);
-          settings = { ...settings, publishEnabled: on };
           o.stores.config.publishEnabled = on; // the choice survives restarts
           log.info(`publishing ${on ? 'on' : 'off'}`);
+          if (!bridge.publisher && on && hasLogin(settings)) {
+            // "Tray only" had no broker connection at all: start the bridge again with one.
+            applying = applying.then(() => applySettings({ ...settings, publishEnabled: true })).catch((e) => log.error('Publishing could not be started', e));
+            return;
+          }
+          bridge.publisher?.setEnabled(on);
+          settings = { ...settings, publishEnabled: on };
           refreshTray();
         },
         refresh: () => {
@@ -197,6 +261,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
         },
         toggleAutostart: () =>
           void (async () => {
+            if (!autostart) return;
             try {
               await (autostartOn ? autostart.disable() : autostart.enable());
               log.info(`Start at login ${autostartOn ? 'off' : 'on'} (${autostart.describe()})`);
@@ -229,8 +294,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   process.once('SIGINT', () => void quit());
   process.once('SIGTERM', () => void quit());
 
-  if (!settings.hoymilesEmail || !settings.hoymilesPassword) {
-    log.info('No Hoymiles credentials yet: opening the settings page');
+  if (!hasLogin(settings)) {
+    log.info('Waiting for the settings: no Hoymiles login is saved yet. The settings page opens in the browser; later the tray menu (Settings…) or `hoymiles-tray --settings` opens it.');
     await openSettings().catch((e) => log.error('Cannot open the settings page', e));
   }
 
@@ -248,6 +313,11 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     try {
       const stations = await client.listStations();
       return { stations: stations.map((s) => ({ sid: s.sid, name: s.name, batteries: s.batteries.map((b) => b.sn) })) };
+    } catch (e) {
+      // The page shows the cloud's own reason beside ours.
+      const said = e instanceof CloudError ? e.detail?.apiMessage : undefined;
+      if (said && e instanceof Error) throw new Error(`${e.message} (The Hoymiles cloud said: "${said}")`);
+      throw e;
     } finally {
       await client.close();
     }

@@ -4,19 +4,22 @@
  *   hoymiles-tray --headless   the loop in the foreground, for servers (same env vars as the Python script)
  *   hoymiles-tray --once       poll once, print the readings as JSON, exit non-zero on failure
  *   hoymiles-tray --demo       simulated battery + embedded broker (add --headless for no tray)
+ *   hoymiles-tray --settings   asks the running tray app to open its settings page (with --demo: the demo's)
  */
+import { dirname, resolve } from 'node:path';
 import { ConfigError, settingsFromEnv } from '../config/env.js';
 import { Logger } from '../log/logger.js';
 import { APP_VERSION } from '../app/bridge.js';
 
 const HELP = `hoymiles-tray ${APP_VERSION}: Hoymiles MS-A2 battery in the tray and in Home Assistant (MQTT).
 
-Usage: hoymiles-tray [--headless | --once | --demo] [--debug]
+Usage: hoymiles-tray [--headless | --once | --demo | --settings] [--debug]
 
   (no flag)    tray app; opens the settings page on first start
   --headless   run the poll-and-publish loop in the foreground (servers)
   --once       poll once, print the readings as JSON, exit 1 on failure
   --demo       simulated battery and an embedded MQTT broker (with --headless: no tray)
+  --settings   open the settings page of the running tray app (add --demo for the demo's)
   --debug      more log lines (same as DEBUG=true)
 
 Environment (the original script's names work): HOYMILES_USER, HOYMILES_PASSWORD, MQTT_BROKER, MQTT_PORT,
@@ -34,7 +37,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stdout.write(`${APP_VERSION}\n`);
     return 0;
   }
-  const unknown = argv.filter((a) => !['--headless', '--once', '--demo', '--debug'].includes(a));
+  const unknown = argv.filter((a) => !['--headless', '--once', '--demo', '--debug', '--settings'].includes(a));
   if (unknown.length) {
     process.stderr.write(`Unknown option ${unknown.join(' ')}\n\n${HELP}`);
     return 2;
@@ -44,6 +47,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
     flags.has('--debug') ? 'debug' : 'info',
     flags.has('--once') ? [(line) => process.stderr.write(line + '\n')] : undefined,
   );
+
+  if (flags.has('--settings')) return openRunningSettings(flags.has('--demo'));
 
   if (flags.has('--demo')) {
     const { runDemo } = await import('../demo/demo.js');
@@ -97,6 +102,23 @@ export async function main(argv: string[]): Promise<number | undefined> {
   // The tray: one instance per user and config folder. A second start asks the first to show its settings.
   const { startDesktopApp } = await import('../app/desktop.js');
   return startDesktopApp({ logger, stores, settings, fromEnv });
+}
+
+/** `--settings`: through the single-instance channel; nothing is started. */
+async function openRunningSettings(demo: boolean): Promise<number> {
+  const { askRunningInstance, instanceNameFor, DEMO_INSTANCE } = await import('../platform/single-instance.js');
+  let name = DEMO_INSTANCE;
+  if (!demo) {
+    const custom = process.env.HOYMILES_TRAY_CONFIG_DIR?.trim();
+    // The same folder string the config store resolves.
+    name = instanceNameFor(custom ? dirname(resolve(custom, 'config.json')) : '', !!custom);
+  }
+  if (await askRunningInstance({ name })) {
+    process.stdout.write(`Asked the running hoymiles-tray${demo ? ' demo' : ''} to open its settings page in the browser.\n`);
+    return 0;
+  }
+  process.stdout.write(`hoymiles-tray${demo ? ' --demo' : ''} is not running, so there is no settings page to open. Start it first: its settings page opens from the tray menu (Settings…).\n`);
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -41,27 +41,28 @@ export function nextLoginDay(now = new Date()): Date {
 export function loginError(env: Pick<Envelope, 'status' | 'message'>, now = new Date()): CloudError {
   const m = env.message ?? '';
   const apiStatus = env.status;
+  const apiMessage = m.slice(0, 200) || undefined;
   if (/daily maximum|times limited|exceeds the daily/i.test(m)) {
     const retryAt = nextLoginDay(now);
     return new CloudError(
       'daily-limit',
       `Hoymiles refuses more logins today (daily login limit). The app tries again after ${retryAt.toLocaleString()}.`,
-      { apiStatus, retryAt },
+      { apiStatus, retryAt, apiMessage },
     );
   }
   if (/account and password|log ?in failed|password (is )?(wrong|incorrect)/i.test(m) || apiStatus === '7') {
-    return new CloudError('wrong-password', 'Hoymiles rejected the e-mail or password. Check them in the settings.', { apiStatus });
+    return new CloudError('wrong-password', 'Hoymiles rejected the e-mail or password. Check them in the settings.', { apiStatus, apiMessage });
   }
   if (/app version is low|can only (login|be used)|S-Miles Home/i.test(m)) {
-    return new CloudError('app-rejected', `Hoymiles rejected this app's login ("${m}"). An update of hoymiles-tray is needed.`, { apiStatus });
+    return new CloudError('app-rejected', `Hoymiles rejected this app's login ("${m}"). An update of hoymiles-tray is needed.`, { apiStatus, apiMessage });
   }
   if (/not exist|not found|no such user/i.test(m)) {
-    return new CloudError('unknown-account', 'Hoymiles does not know this e-mail address. Check it in the settings.', { apiStatus });
+    return new CloudError('unknown-account', 'Hoymiles does not know this e-mail address. Check it in the settings.', { apiStatus, apiMessage });
   }
   if (/locked/i.test(m)) {
-    return new CloudError('locked', 'The Hoymiles account is locked. Unlock it in the S-Miles Home app.', { apiStatus });
+    return new CloudError('locked', 'The Hoymiles account is locked. Unlock it in the S-Miles Home app.', { apiStatus, apiMessage });
   }
-  return new CloudError('api', `Hoymiles login failed: ${m || `status ${apiStatus}`}.`, { apiStatus });
+  return new CloudError('api', `Hoymiles login failed: ${m || `status ${apiStatus}`}.`, { apiStatus, apiMessage });
 }
 
 export interface LoginOutcome {

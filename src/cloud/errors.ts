@@ -21,7 +21,7 @@ export class CloudError extends Error {
   constructor(
     readonly kind: CloudErrorKind,
     message: string,
-    readonly detail?: { httpStatus?: number; apiStatus?: string; retryAt?: Date; cause?: unknown },
+    readonly detail?: { httpStatus?: number; apiStatus?: string; retryAt?: Date; cause?: unknown; /** The cloud's own words (a login reply's message). */ apiMessage?: string },
   ) {
     super(message);
     this.name = 'CloudError';

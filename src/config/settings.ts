@@ -68,7 +68,7 @@ export function validateSettings(s: Settings): FieldErrors {
   if (s.hoymilesEmail && !/^[^\s@]+@[^\s@]+$/.test(s.hoymilesEmail)) e.hoymilesEmail = 'Enter the e-mail address of the S-Miles Home account.';
   if (s.apiUrl && !isUrl(s.apiUrl, ['http:', 'https:'])) e.apiUrl = 'Use a URL starting with http:// or https://.';
   if (!isUrl(s.mqttUrl, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'tls:'])) {
-    e.mqttUrl = 'Use a broker URL like mqtt://192.168.1.10:1883 (mqtt, mqtts, ws or wss).';
+    e.mqttUrl = 'Use a broker address like 192.168.1.10, 192.168.1.10:1883 or mqtt://192.168.1.10:1883 (mqtt, mqtts, ws or wss).';
   }
   if (!s.baseTopic || !TOPIC_RE.test(s.baseTopic) || s.baseTopic.startsWith('/') || s.baseTopic.endsWith('/')) {
     e.baseTopic = 'A topic without spaces, # or +, not starting or ending with /.';
@@ -89,6 +89,19 @@ export function validateSettings(s: Settings): FieldErrors {
   }
   if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = 'Station ids are positive whole numbers, separated by commas.';
   return e;
+}
+
+/**
+ * A broker address as people type it: a bare host (`192.168.1.10`, `homeassistant.local`) or `host:port`
+ * becomes `mqtt://host:1883` / `mqtt://host:port`; anything with a scheme is left as it is. Pure.
+ */
+export function normalizeBrokerUrl(value: string): string {
+  const v = value.trim();
+  if (!v || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return v;
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?$/i.exec(v);
+  if (!m) return v;
+  const port = m[3] === undefined ? 1883 : Number(m[3]);
+  return port >= 1 && port <= 65535 ? `mqtt://${m[1]!.toLowerCase()}:${port}` : v;
 }
 
 function isReadableFile(path: string): boolean {

@@ -182,6 +182,11 @@ export class ConfigStore extends ConfFile {
     this.conf.set(values);
   }
 
+  /** Whether the file stores a value for `key` (else the default applies). */
+  has(key: keyof Settings): boolean {
+    return key in this.read();
+  }
+
   get publishEnabled(): boolean {
     const v = this.read().publishEnabled;
     return typeof v === 'boolean' ? v : DEFAULTS.publishEnabled;

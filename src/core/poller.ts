@@ -275,7 +275,8 @@ export class Poller extends EventEmitter {
     if (err.kind === 'no-battery') this.stations = undefined;
     if (err.kind === 'token-expired') this.streams.forEach((s) => s.reset());
     const changed = this.problem?.code !== code || this.problem?.message !== err.message;
-    if (changed) this.opts.logger.error(err.message);
+    // Missing credentials are the normal state before the first setup, not an error.
+    if (changed) this.opts.logger[code === 'no-credentials' ? 'info' : 'error'](err.message);
     else this.opts.logger.debug(`Still failing: ${err.message}`);
     this.problem = { code, message: err.message, since: changed ? now : this.problem!.since, retryAt: retryAt && retryAt < 8.64e15 ? retryAt : undefined };
     return delay;

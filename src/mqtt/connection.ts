@@ -41,6 +41,8 @@ export class MqttConnection extends EventEmitter {
   readonly client: MqttClient;
   /** Plain-words description of what is wrong with the broker link, if anything. */
   problem?: string;
+  /** What kind of problem `problem` is (for the settings page's status panel). */
+  problemKind?: MqttProblemKind;
   private reconnectMs: number;
   private ended = false;
   publishedCount = 0;
@@ -74,7 +76,10 @@ export class MqttConnection extends EventEmitter {
       }
     }
     this.client = mqtt.connect(opts.url, options);
-    if (caProblem) this.setProblem(caProblem);
+    if (caProblem) {
+      this.problemKind = 'tls';
+      this.setProblem(caProblem);
+    }
     // Listeners are attached once, never inside 'connect' (that leaks on every reconnect).
     this.client.on('connect', () => {
       this.reconnectMs = opts.reconnectMs ?? 2_000;
@@ -87,6 +92,7 @@ export class MqttConnection extends EventEmitter {
     this.client.on('error', (err) => this.onError(err));
     this.client.on('close', () => {
       if (this.ended) return;
+      if (!this.problem) this.problemKind = 'lost';
       if (!this.problem) this.setProblem(`Lost the connection to the MQTT broker ${this.where}; reconnecting.`);
       // Back off: 2 s, 4 s, … up to a minute (an auth failure has set a longer wait already).
       if (this.client.options.reconnectPeriod! < (opts.authRetryMs ?? 300_000)) {
@@ -112,8 +118,9 @@ export class MqttConnection extends EventEmitter {
 
   private onError(err: Error & { code?: string | number }): void {
     const authRetryMs = this.opts.authRetryMs ?? 300_000;
-    const { message, auth } = describeMqttError(err, this.where);
+    const { message, auth, kind } = describeMqttError(err, this.where);
     if (auth) this.client.options.reconnectPeriod = authRetryMs;
+    this.problemKind = kind;
     this.setProblem(auth ? `${message} Check the MQTT settings; retrying in ${Math.round(authRetryMs / 60_000)} min.` : message);
   }
 
@@ -121,6 +128,8 @@ export class MqttConnection extends EventEmitter {
     if (p === this.problem) return;
     const had = this.problem;
     this.problem = p;
+    if (!p) this.problemKind = undefined;
+    else if (!this.problemKind) this.problemKind = 'lost';
     if (p) this.opts.logger.warn(p);
     else if (had) this.opts.logger.info('MQTT broker connection restored');
     this.emit('status', p);
@@ -159,16 +168,18 @@ export class MqttConnection extends EventEmitter {
   }
 }
 
+export type MqttProblemKind = 'bad-credentials' | 'refused' | 'unreachable' | 'tls' | 'lost' | 'other';
+
 /** A broker error in words a user can act on; `auth` when the broker refused the credentials. */
-export function describeMqttError(err: Error & { code?: string | number }, where: string): { message: string; auth: boolean } {
+export function describeMqttError(err: Error & { code?: string | number }, where: string): { message: string; auth: boolean; kind: MqttProblemKind } {
   const code = err.code;
-  if (code === 4 || code === 134) return { message: `The MQTT broker ${where} rejected the user name or password.`, auth: true };
-  if (code === 5 || code === 135) return { message: `The MQTT broker ${where} rejected the login (not authorized).`, auth: true };
-  if (code === 'ECONNREFUSED') return { message: `Cannot reach the MQTT broker ${where} (connection refused). Is it running?`, auth: false };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { message: `Cannot find the MQTT broker host ${where}.`, auth: false };
-  if (code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return { message: `The MQTT broker ${where} did not answer in time.`, auth: false };
+  if (code === 4 || code === 134) return { message: `The MQTT broker ${where} rejected the user name or password.`, auth: true, kind: 'bad-credentials' };
+  if (code === 5 || code === 135) return { message: `The MQTT broker ${where} rejected the login (not authorized).`, auth: true, kind: 'bad-credentials' };
+  if (code === 'ECONNREFUSED') return { message: `Cannot reach the MQTT broker ${where} (connection refused). Is it running?`, auth: false, kind: 'refused' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { message: `Cannot find the MQTT broker host ${where}.`, auth: false, kind: 'unreachable' };
+  if (code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return { message: `The MQTT broker ${where} did not answer in time.`, auth: false, kind: 'unreachable' };
   if (/certificate|self.signed|CERT_/i.test(`${code} ${err.message}`)) {
-    return { message: `TLS problem with the MQTT broker ${where}: ${err.message}. Set a CA file or allow insecure TLS.`, auth: false };
+    return { message: `TLS problem with the MQTT broker ${where}: ${err.message}. Set a CA file or allow insecure TLS.`, auth: false, kind: 'tls' };
   }
-  return { message: `MQTT broker ${where}: ${err.message}`, auth: false };
+  return { message: `MQTT broker ${where}: ${err.message}`, auth: false, kind: 'other' };
 }

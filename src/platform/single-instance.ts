@@ -155,6 +155,27 @@ function notify(endpoint: string, msg: SingleInstanceMessage): Promise<NotifyRes
   });
 }
 
+/** The demo's instance (`--demo --settings` reaches it). */
+export const DEMO_INSTANCE = 'hoymiles-tray-demo';
+
+/** The instance name for a config folder: the default install is "hoymiles-tray"; another folder is another instance. */
+export function instanceNameFor(configDir: string, custom: boolean): string {
+  return custom ? `hoymiles-tray-${createHash('sha256').update(configDir).digest('hex').slice(0, 12)}` : 'hoymiles-tray';
+}
+
+/**
+ * For `hoymiles-tray --settings`: asks a running instance to open its settings page, never becoming one.
+ * Resolves true when one took the message, false when none is running.
+ */
+export async function askRunningInstance(opts: { name?: string; dir?: string } = {}): Promise<boolean> {
+  const endpoint = instanceEndpoint({ name: opts.name, dir: opts.dir });
+  try {
+    return (await notify(endpoint, { action: 'open-settings' })) === 'delivered';
+  } catch {
+    return false;
+  }
+}
+
 export async function acquireSingleInstance(opts: SingleInstanceOptions): Promise<SingleInstance> {
   const endpoint = instanceEndpoint({ name: opts.name, dir: opts.dir });
   const windows = endpoint.startsWith('\\\\.\\pipe\\');

@@ -14,13 +14,15 @@ import type { AddressInfo } from 'node:net';
 import type { ConfigStore } from '../config/store.js';
 import { ENV_VARS, settingsFromEnv } from '../config/env.js';
 import type { SecretStore } from '../config/secrets.js';
-import { DEFAULTS, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
+import { DEFAULTS, normalizeBrokerUrl, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
 import type { StationControlsView } from '../controls/battery-controls.js';
 import { parseNumber, parseSwitch, SETTING_KEYS, type SettingKey, type SettingValue } from '../controls/settings.js';
 import { addSecret, redact, type Logger } from '../log/logger.js';
 import { sanitizeId } from '../mqtt/topics.js';
 import { isSafeAnchor } from './anchors.js';
 import { controlRange, controlUnit, controlValueText, FIELDS, renderPage, type FieldDef, type PageState } from './page.js';
+import type { StatusView } from './status.js';
+import type { HistoryView } from '../history/history.js';
 
 /** What the settings page needs of the battery controls (BatteryControls fits). */
 export interface SettingsControls {
@@ -39,8 +41,20 @@ export interface SettingsServerOptions {
   testLogin(email: string, password: string): Promise<{ stations: { sid: number; name: string; batteries: string[] }[] }>;
   /** Throws an Error with a user-readable message. */
   testMqtt(url: string, user: string, password: string): Promise<void>;
-  /** After a successful save: the stored settings with the stored passwords filled in (no environment applied). */
-  onSaved(settings: Settings): void;
+  /**
+   * After a successful save: the stored settings with the stored passwords filled in (no environment applied).
+   * May return the status generation the new settings will run under: the page then waits for that generation's
+   * login and broker outcome (GET /api/status) and reports it.
+   */
+  onSaved(settings: Settings): void | number;
+  /** Fields the app fixes (the demo's simulated account and built-in broker): shown read-only, never saved. */
+  fixed?: { values: Partial<Settings>; reason: string };
+  /** The live status panel (GET /api/status); absent: no panel. */
+  status?: () => StatusView;
+  /** The battery's day (GET /api/history); absent: no chart. */
+  history?: () => HistoryView;
+  /** The "Open log" button (POST /api/open-log). */
+  openLog?: () => void;
   /** Shown at the top of the page, e.g. where passwords are kept when there is no keychain. */
   secretStorageNote?: string;
   /** For tests: where environment values are read for display (default process.env). */
@@ -152,6 +166,11 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
   let port = 0;
   let cookieName = 'hoymiles_tray';
 
+  const fixedValues: Partial<Settings> = opts.fixed?.values ?? {};
+  const isFixed = (k: keyof Settings) => Object.hasOwn(fixedValues, k);
+  /** Set by the environment or fixed by the app: shown read-only, never saved from the page. */
+  const locked = (k: keyof Settings) => envFields.has(k) || isFixed(k);
+
   const envVarOf = (key: keyof Settings): string | undefined => {
     const name = Object.entries(ENV_VARS).find(([, v]) => v.field === key)?.[0];
     return key === 'mqttUrl' && name ? `${name} (or MQTT_BROKER/MQTT_PORT)` : name;
@@ -159,12 +178,15 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
 
   /** Values from the environment for the fields it sets (display and tests only; saves never store them). */
   const effective = (base: Settings): Settings => {
-    if (!envFields.size) return base;
-    try {
-      return settingsFromEnv(opts.env ?? process.env, base).settings;
-    } catch {
-      return base;
+    let s = base;
+    if (envFields.size) {
+      try {
+        s = settingsFromEnv(opts.env ?? process.env, base).settings;
+      } catch {
+        s = base;
+      }
     }
+    return { ...s, ...fixedValues };
   };
 
   async function storedSecrets(): Promise<Record<SecretKey, string | undefined>> {
@@ -184,7 +206,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     const stored = opts.store.load();
     const shown = effective(stored);
     const values: Partial<Settings> = {};
-    for (const f of FIELDS) if (f.kind !== 'password') (values as Record<string, unknown>)[f.key] = envFields.has(f.key) ? shown[f.key] : stored[f.key];
+    for (const f of FIELDS) if (f.kind !== 'password') (values as Record<string, unknown>)[f.key] = locked(f.key) ? shown[f.key] : stored[f.key];
     const secrets = await storedSecrets();
     const env: PageState['env'] = {};
     for (const k of envFields) {
@@ -195,7 +217,20 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     if (opts.store.warning) notes.push({ level: 'warn', text: opts.store.warning });
     const storageNote = opts.secretStorageNote ?? (opts.secrets.kind === 'file' ? 'Passwords are stored in a file readable only by you (no keychain found).' : undefined);
     if (storageNote) notes.push({ level: 'info', text: storageNote });
-    return { values, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword }, env, notes, controls: controlStations() };
+    const fixed: PageState['fixed'] = {};
+    for (const k of Object.keys(fixedValues) as (keyof Settings)[]) if (!env[k]) fixed[k] = opts.fixed!.reason;
+    const hasLogin = !!(shown.hoymilesEmail && (secrets.hoymilesPassword || locked('hoymilesPassword')));
+    return {
+      values,
+      stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword },
+      env,
+      fixed,
+      notes,
+      controls: controlStations(),
+      demo: !!opts.fixed,
+      firstRun: !hasLogin,
+      panels: { status: !!opts.status, history: !!opts.history, openLog: !!opts.openLog },
+    };
   }
 
   function controlStations(): StationControlsView[] | undefined {
@@ -251,18 +286,19 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     const stored = opts.store.load();
     const candidate: Settings = { ...stored, stationIds: [...stored.stationIds] };
     for (const f of FIELDS) {
-      if (f.kind === 'password' || envFields.has(f.key) || !(f.key in body)) continue;
+      if (f.kind === 'password' || locked(f.key) || !(f.key in body)) continue;
       (candidate as unknown as Record<string, unknown>)[f.key] = convert(f, body[f.key]);
     }
+    candidate.mqttUrl = normalizeBrokerUrl(candidate.mqttUrl);
     const errors: FieldErrors = validateSettings(candidate);
-    // Env-set fields cannot be fixed here; their stored values are not what runs anyway.
-    for (const k of envFields) delete errors[k];
+    // Env-set and fixed fields cannot be changed here; their stored values are not what runs anyway.
+    for (const k of Object.keys(errors) as (keyof Settings)[]) if (locked(k)) delete errors[k];
     if (Object.keys(errors).length) return { status: 422, json: { errors } };
 
     const newSecrets: Partial<Record<SecretKey, string>> = {};
     for (const k of SECRET_KEYS) {
       const v = body[k];
-      if (typeof v === 'string' && v !== '' && !envFields.has(k)) newSecrets[k] = v;
+      if (typeof v === 'string' && v !== '' && !locked(k)) newSecrets[k] = v;
     }
     for (const v of Object.values(newSecrets)) addSecret(v);
     try {
@@ -272,23 +308,27 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       return { status: 500, json: { error: `The password could not be stored: ${redact(err instanceof Error ? err.message : String(err))}. Nothing else was changed.` } };
     }
     // Only what changed: values left alone keep following the defaults of future versions.
-    const changed = FIELDS.filter((f) => f.kind !== 'password' && JSON.stringify(candidate[f.key]) !== JSON.stringify(stored[f.key])).map((f) => f.key);
+    const changed = FIELDS.filter((f) => f.kind !== 'password' && !locked(f.key) && JSON.stringify(candidate[f.key]) !== JSON.stringify(stored[f.key])).map((f) => f.key);
     opts.store.save(Object.fromEntries(changed.map((k) => [k, candidate[k]])) as Partial<Settings>);
     log.info(`Settings saved${changed.length || Object.keys(newSecrets).length ? ` (changed: ${[...changed, ...Object.keys(newSecrets)].join(', ')})` : ' (no changes)'}.`);
 
     const secrets = await storedSecrets();
     const full: Settings = { ...opts.store.load(), hoymilesPassword: secrets.hoymilesPassword ?? '', mqttPassword: secrets.mqttPassword ?? '' };
+    let generation: number | undefined;
     try {
-      opts.onSaved(full);
+      generation = opts.onSaved(full) ?? undefined;
     } catch (err) {
       log.error('Applying the new settings failed', err);
     }
-    return { status: 200, json: { ok: true, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword } } };
+    return {
+      status: 200,
+      json: { ok: true, generation, values: { mqttUrl: effective(full).mqttUrl }, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword } },
+    };
   }
 
   /** The password from the form, else the environment's (if it sets it), else the stored one. */
   async function passwordFor(key: SecretKey, typed: unknown): Promise<string> {
-    if (envFields.has(key)) return effective(opts.store.load())[key] ?? '';
+    if (locked(key)) return effective(opts.store.load())[key] ?? '';
     if (typeof typed === 'string' && typed !== '') return typed;
     return (await storedSecrets())[key] ?? '';
   }
@@ -296,7 +336,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
   const message = (err: unknown): string => redact(err instanceof Error ? err.message : String(err)) || 'The test failed.';
 
   async function testLogin(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
-    const email = envFields.has('hoymilesEmail') ? effective(opts.store.load()).hoymilesEmail : String(body.email ?? '').trim();
+    const email = locked('hoymilesEmail') ? effective(opts.store.load()).hoymilesEmail : String(body.email ?? '').trim();
     const password = await passwordFor('hoymilesPassword', body.password);
     if (!email) return { status: 422, json: { errors: { hoymilesEmail: 'Enter the e-mail address of the S-Miles Home account.' } } };
     const bad = validateSettings({ ...DEFAULTS, hoymilesEmail: email }).hoymilesEmail;
@@ -315,8 +355,8 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
 
   async function testMqtt(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
     const shown = effective(opts.store.load());
-    const url = envFields.has('mqttUrl') ? shown.mqttUrl : String(body.url ?? '').trim();
-    const user = envFields.has('mqttUser') ? shown.mqttUser : String(body.user ?? '').trim();
+    const url = locked('mqttUrl') ? shown.mqttUrl : normalizeBrokerUrl(String(body.url ?? ''));
+    const user = locked('mqttUser') ? shown.mqttUser : String(body.user ?? '').trim();
     const bad = validateSettings({ ...DEFAULTS, mqttUrl: url }).mqttUrl;
     if (bad) return { status: 422, json: { errors: { mqttUrl: bad } } };
     // The stored password only goes to the stored broker and user: never hand it to a broker typed in here.
@@ -326,7 +366,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     addSecret(password);
     try {
       await opts.testMqtt(url, user, password);
-      return { status: 200, json: { ok: true } };
+      return { status: 200, json: { ok: true, url } };
     } catch (err) {
       log.info('MQTT test failed', err);
       return { status: 200, json: { ok: false, error: message(err) } };
@@ -379,6 +419,8 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
         res.writeHead(303, { Location: url.pathname === '/' ? '/' : url.pathname, 'Content-Length': 0 });
         return void res.end();
       }
+      if (url.pathname === '/api/status' && opts.status) return sendJson(res, 200, opts.status());
+      if (url.pathname === '/api/history' && opts.history) return sendJson(res, 200, opts.history());
       if (url.pathname !== '/') return send(res, 404, 'Not found.', 'text/plain; charset=utf-8');
       const nonce = randomBytes(16).toString('base64');
       return send(res, 200, renderPage({ nonce, csrf, state: await pageState() }), 'text/html; charset=utf-8', nonce);
@@ -395,6 +437,11 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       '/api/test-login': testLogin,
       '/api/test-mqtt': testMqtt,
       '/api/control': control,
+      '/api/open-log': async () => {
+        if (!opts.openLog) return { status: 404, json: { ok: false, error: 'There is no log file.' } };
+        opts.openLog();
+        return { status: 200, json: { ok: true } };
+      },
     };
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     if (!route) return send(res, 404, 'Not found.', 'text/plain; charset=utf-8');
@@ -447,28 +494,65 @@ export function withFragment(url: string, field?: string): string {
   return `${url.replace(/#.*$/, '')}#${field}`;
 }
 
+/** The commands to try for a URL: each of BROWSER's entries (the common convention: `%s` stands for the URL,
+ * else it is appended; several separated like PATH), then the OS's opener. Pure. */
+export function browserCommands(url: string, env: Record<string, string | undefined> = process.env, platform: NodeJS.Platform = process.platform): { cmd: string; args: string[]; windowsVerbatimArguments?: boolean }[] {
+  const out: { cmd: string; args: string[]; windowsVerbatimArguments?: boolean }[] = [];
+  for (const entry of (env.BROWSER ?? '').split(platform === 'win32' ? ';' : ':')) {
+    const words = entry.trim().split(/\s+/).filter(Boolean);
+    if (!words.length) continue;
+    const withUrl = words.some((w) => w.includes('%s'));
+    const args = words.slice(1).map((w) => w.replaceAll('%s', url));
+    out.push({ cmd: words[0]!.replaceAll('%s', url), args: withUrl ? args : [...args, url] });
+  }
+  if (platform === 'win32') out.push({ cmd: 'cmd', args: ['/c', 'start', '""', url], windowsVerbatimArguments: true });
+  else out.push({ cmd: platform === 'darwin' ? 'open' : 'xdg-open', args: [url] });
+  return out;
+}
+
+/** What the log says when no browser could be opened: never the link itself (its key works once). */
+export const NO_BROWSER_HINT = 'Could not open a web browser. Open the settings page with `hoymiles-tray --settings` or the tray menu (Settings…).';
+
 /**
- * Opens `url` in the default browser, at the anchor `field` if given (e.g. `control-<sn>-input_power`: the
- * page scrolls to and highlights it); never throws (a failure is logged).
+ * Opens `url` in the browser (BROWSER first, then the OS's opener), at the anchor `field` if given (e.g.
+ * `control-<sn>-input_power`: the page scrolls to and highlights it). Never throws; resolves true when some
+ * command took the URL (exited 0, or is still running after a few seconds, like a browser itself).
  */
-export function openInBrowser(url: string, logger?: Logger, field?: string): void {
+export async function openInBrowser(url: string, logger?: Logger, field?: string): Promise<boolean> {
+  let candidates: ReturnType<typeof browserCommands>;
   try {
     url = withFragment(url, field);
     if (!/^https?:\/\/[^\s"'&|<>^%]+$/.test(url)) throw new Error('refusing to open an unusual URL');
-    const [cmd, args, extra] =
-      process.platform === 'win32'
-        ? (['cmd', ['/c', 'start', '""', url], { windowsVerbatimArguments: true }] as const)
-        : process.platform === 'darwin'
-          ? (['open', [url], {}] as const)
-          : (['xdg-open', [url], {}] as const);
-    const child = spawn(cmd, [...args], { detached: true, stdio: 'ignore', windowsHide: true, ...extra });
-    // The link only works while this process runs; logging it lets the user open it by hand.
-    child.on('error', (err) => logger?.warn(`Could not start ${cmd} to open the browser; open ${url} by hand`, err));
-    child.on('exit', (code) => {
-      if (code) logger?.warn(`${cmd} could not open the browser (exit code ${code}); open ${url} by hand.`);
-    });
-    child.unref();
+    candidates = browserCommands(url);
   } catch (err) {
     logger?.warn('Could not open the browser', err);
+    return false;
   }
+  for (const c of candidates) {
+    const worked = await new Promise<boolean>((resolve) => {
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(c.cmd, c.args, { detached: true, stdio: 'ignore', windowsHide: true, windowsVerbatimArguments: c.windowsVerbatimArguments });
+      } catch {
+        return resolve(false);
+      }
+      const timer = setTimeout(() => {
+        child.unref();
+        resolve(true);
+      }, 3_000);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        logger?.debug(`Could not start ${c.cmd} to open the browser: ${err.message}`);
+        resolve(false);
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code) logger?.debug(`${c.cmd} could not open the browser (exit code ${code})`);
+        resolve(code === 0);
+      });
+    });
+    if (worked) return true;
+  }
+  logger?.warn(NO_BROWSER_HINT);
+  return false;
 }

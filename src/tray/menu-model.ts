@@ -324,7 +324,7 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
     // A blank row between blocks: the helper cannot hide separators (getlantern's AddSeparator has no handle).
     if (i > 0) rows.push(row(`b${i}.gap`, 'text', '', { hidden }));
     rows.push(
-      row(`b${i}.header`, 'text', headerText(b), { hidden, tooltip: b?.stationName ?? '' }),
+      row(`b${i}.header`, 'text', `${i === 0 && state.demo ? 'Demo · ' : ''}${headerText(b)}`, { hidden, tooltip: b?.stationName ?? '' }),
       row(`b${i}.soc`, 'text', `State of charge: ${socText(b?.soc)}`, { hidden }),
       row(`b${i}.power`, 'text', b ? powerWords(b) : `Power: ${MISSING}`, { hidden }),
       row(`b${i}.today`, 'text', b ? todayText(b) : `Today: ${MISSING}`, { hidden }),
@@ -343,11 +343,12 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
     }),
     row('publish', 'checkbox', LABELS.publish, { checked: state.publishing, action: 'togglePublish', tooltip: 'Send readings to the MQTT broker' }),
     row('refresh', 'action', LABELS.refresh, { action: 'refresh' }),
-    row('autostart', 'checkbox', LABELS.autostart, {
-      hidden: state.autostart === undefined,
-      checked: state.autostart === true,
-      action: 'toggleAutostart',
-      tooltip: 'Start hoymiles-tray when you log in',
+    row('autostart', 'checkbox', state.autostartBlocked ? `${LABELS.autostart} (${state.autostartBlocked})` : LABELS.autostart, {
+      hidden: state.autostart === undefined && !state.autostartBlocked,
+      checked: state.autostart === true && !state.autostartBlocked,
+      enabled: !state.autostartBlocked,
+      action: state.autostartBlocked ? undefined : 'toggleAutostart',
+      tooltip: state.autostartBlocked ? `Start at login is ${state.autostartBlocked}` : 'Start hoymiles-tray when you log in',
     }),
     row('log', 'action', LABELS.openLog, { hidden: state.logPath === undefined, action: 'openLog', tooltip: state.logPath ?? '' }),
     row('settings', 'action', LABELS.settings, { action: 'openSettings' }),

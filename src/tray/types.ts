@@ -33,6 +33,10 @@ export interface TrayState {
   controlError?: string;
   /** "Start at login" as read back from the OS; undefined = not available here (row hidden). */
   autostart?: boolean;
+  /** Why "Start at login" cannot be used here (e.g. "not in the demo"): the row shows disabled with it. */
+  autostartBlocked?: string;
+  /** The demo runs: the menu header says so. */
+  demo?: boolean;
   /** The log file "Open log" opens; undefined = no log file (row hidden). */
   logPath?: string;
 }
