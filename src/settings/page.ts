@@ -408,21 +408,23 @@ const JS = `
   /** Resolves with the first status of generation >= gen whose login and broker have an outcome (or the last one after 30 s). */
   function outcomeOf(gen){
     return new Promise(function(resolve){
-      var until = Date.now() + 30000;
-      function check(s){
-        if ((s.generation >= gen && s.settled) || Date.now() > until) {
-          statusListeners.splice(statusListeners.indexOf(check), 1);
-          resolve(s);
-        }
+      var timer = setTimeout(function(){ finish(lastStatus && lastStatus.generation >= gen ? lastStatus : null); }, 30000);
+      function finish(s){
+        clearTimeout(timer);
+        var i = statusListeners.indexOf(check);
+        if (i >= 0) statusListeners.splice(i, 1);
+        resolve(s);
       }
+      function check(s){ if (s.generation >= gen && s.settled) finish(s); }
       statusListeners.push(check);
       if (!document.getElementById('sec-status') && !document.getElementById('wizard')) pollStatus();
     });
   }
   function outcomeText(s){
+    if (!s) return 'The app did not report how the login and the broker went within 30 seconds; see the status above.';
     return 'Hoymiles login: ' + s.cloud.text + ' MQTT broker: ' + s.broker.text;
   }
-  function outcomeOk(s){ return s.cloud.state === 'ok' && (s.broker.state === 'connected' || s.broker.state === 'off'); }
+  function outcomeOk(s){ return !!s && s.cloud.state === 'ok' && (s.broker.state === 'connected' || s.broker.state === 'off'); }
 
   // ---- the chart ----
   var SVGNS = 'http://www.w3.org/2000/svg';
@@ -638,6 +640,9 @@ const JS = `
     if (!id) return;
     var el = document.getElementById(id);
     if (!el) return;
+    // A link to a field (from the tray) shows the full page, even before the first run is finished.
+    var full = document.getElementById('full');
+    if (full && full.hidden && full.contains(el)) { full.hidden = false; var wz = document.getElementById('wizard'); if (wz) wz.hidden = true; }
     document.querySelectorAll('.highlight').forEach(function(e){ e.classList.remove('highlight'); });
     var row = el.closest('.row') || el;
     row.classList.add('highlight');

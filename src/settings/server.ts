@@ -316,7 +316,9 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     const full: Settings = { ...opts.store.load(), hoymilesPassword: secrets.hoymilesPassword ?? '', mqttPassword: secrets.mqttPassword ?? '' };
     let generation: number | undefined;
     try {
-      generation = opts.onSaved(full) ?? undefined;
+      const g = opts.onSaved(full);
+      // Only a page that can read the status can wait for the outcome.
+      generation = opts.status && typeof g === 'number' ? g : undefined;
     } catch (err) {
       log.error('Applying the new settings failed', err);
     }

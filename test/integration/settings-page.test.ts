@@ -66,6 +66,12 @@ function stubControls() {
   };
 }
 
+/** Opens the page; without a stored login it starts with the first-run flow, which these tests skip. */
+async function visit(page: import('playwright-core').Page, url: string): Promise<void> {
+  await page.goto(url);
+  if (await page.locator('#wz-skip').isVisible()) await page.click('#wz-skip');
+}
+
 let dir: string;
 let store: ConfigStore;
 let secrets: MemorySecretStore;
@@ -89,7 +95,7 @@ async function start(extra: Partial<SettingsServerOptions> = {}): Promise<Settin
       mqttCalls.push({ url, user, password });
       if (url.includes('unreachable')) throw new Error('The broker at unreachable:1883 did not answer.');
     },
-    onSaved: (s) => saved.push(s),
+    onSaved: (s) => void saved.push(s),
     ...extra,
   });
   return server;
@@ -121,7 +127,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
   it('saves values to the store and passwords to the SecretStore, and never shows them again', async () => {
     await start({ secretStorageNote: 'Passwords are stored in a file readable only by you (no keychain found).' });
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     // The secret left the address bar for a cookie.
     expect(page.url()).toBe(`http://127.0.0.1:${server.port}/`);
     await expect(page.title()).resolves.toContain('Settings');
@@ -145,7 +151,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     await page.screenshot({ path: '/tmp/hoymiles-settings-page.png', fullPage: true });
 
     await page.click('#save');
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Settings stored.');
 
     expect(store.load()).toMatchObject({
       hoymilesEmail: 'owner@example.com',
@@ -187,7 +193,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     // Saving again with empty password fields keeps the stored passwords.
     await page.fill('#f-intervalSec', '30');
     await page.click('#save');
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Settings stored.');
     expect(store.load().intervalSec).toBe(30);
     expect(await secrets.get('hoymilesPassword')).toBe(HOY_PW);
     expect(await secrets.get('mqttPassword')).toBe(MQTT_PW);
@@ -198,7 +204,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
   it('shows errors next to the fields and saves nothing', async () => {
     await start();
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     await page.fill('#f-hoymilesPassword', HOY_PW);
     await page.fill('#f-baseTopic', 'home/#');
     await page.fill('#f-intervalSec', '0');
@@ -229,7 +235,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     await secrets.set('hoymilesPassword', HOY_PW);
     await start();
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     await page.fill('#f-hoymilesEmail', 'owner@example.com');
     await page.click('#test-login');
     const result = page.locator('#test-login-result');
@@ -268,7 +274,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     store.save({ baseTopic: 'stored-topic' });
     await start({ envOverrides: new Set<keyof Settings>(['baseTopic', 'mqttPassword']), env: { MQTT_TOPIC: 'env-topic', MQTT_PASSWORD: 'env-pw' } });
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     expect(await page.isDisabled('#f-baseTopic')).toBe(true);
     expect(await page.inputValue('#f-baseTopic')).toBe('env-topic');
     expect(await page.locator('#hint-baseTopic').textContent()).toContain('MQTT_TOPIC');
@@ -276,7 +282,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     expect(await page.content()).not.toContain('env-pw');
     await page.fill('#f-intervalSec', '45');
     await page.click('#save');
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Settings stored.');
     expect(store.load()).toMatchObject({ baseTopic: 'stored-topic', intervalSec: 45 });
     expect(await secrets.get('mqttPassword')).toBeUndefined();
     await page.close();
@@ -289,7 +295,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     // The tray opens the page at a field: the fragment survives the secret-for-cookie redirect.
     const anchor = controlAnchor(SN, 'input_power');
     expect(anchor).toBe('control-MSA-1A2B3C-input_power');
-    await page.goto(withFragment(server.url, anchor));
+    await visit(page, withFragment(server.url, anchor));
     expect(page.url()).toBe(`http://127.0.0.1:${server.port}/#${anchor}`);
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(anchor);
     expect(await page.evaluate((id) => document.getElementById(id)!.closest('.row')!.classList.contains('highlight'), anchor)).toBe(true);
@@ -351,7 +357,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
 
     // The settings form is not affected by the controls.
     await page.click('#save');
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Saved');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Settings stored.');
     expect(saved).toHaveLength(1);
     await page.close();
   });
@@ -359,7 +365,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
   it('Battery control without controls says it is unavailable; unsupported settings say so', async () => {
     await start();
     let page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     expect(await page.locator('#sec-controls').textContent()).toContain('Battery control is not available right now.');
     expect(await page.locator('#sec-controls input, #sec-controls button').count()).toBe(0);
     await page.close();
@@ -370,7 +376,7 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     Object.assign(stub.setting('input_power'), { blocked: 'the on-grid input power of station 1234 has not been read yet' });
     await start({ controls: stub.controls });
     page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     const text = (await page.locator('#sec-controls').textContent()) ?? '';
     expect(text).toContain('Not offered for this station');
     expect(text).toContain('The on-grid input power of station 1234 has not been read yet.');
@@ -379,13 +385,73 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     await page.close();
   });
 
+  it('the demo: a badge, its fixed account and broker read-only and never saved; the status panel; a chart point per sample', async () => {
+    const now = Date.now();
+    const samples: [number, number | null, number | null][] = Array.from({ length: 300 }, (_, i) => [now - (300 - i) * 60_000, 40 + i / 10, i % 2 ? -200 : 150]);
+    samples.splice(100, 10); // a 10-minute gap: two lines, still one point per sample
+    const status = {
+      version: '9.8.7',
+      demo: true,
+      generation: 0,
+      settled: true,
+      cloud: { state: 'ok' as const, text: 'Logged in; reading the battery.' },
+      broker: { state: 'refused' as const, text: 'Refused: nothing accepts connections at 127.0.0.1:1. Is the broker running?' },
+      batteries: [{ sn: 'SN-DEMO', station: 'Home', text: '57 %, charging 245 W', age: '3 s ago', fresh: true }],
+      lastProblem: { text: 'Cannot reach the MQTT broker 127.0.0.1:1', at: '10:15' },
+      logPath: '/tmp/x/hoymiles-tray.log',
+    };
+    let opened = 0;
+    await start({
+      fixed: { values: { hoymilesEmail: 'demo@example.com', hoymilesPassword: 'demo-pw', mqttUrl: 'mqtt://127.0.0.1:1' }, reason: 'Fixed in the demo.' },
+      status: () => status,
+      history: () => ({ from: now - 86_400_000, to: now, batteries: [{ sn: 'SN-DEMO', station: 'Home', samples, chargedToday: 1234, dischargedToday: 56 }] }),
+      openLog: () => opened++,
+      onSaved: (s) => {
+        saved.push(s);
+        return 0; // the generation the status already reports
+      },
+    });
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await page.locator('#wizard').count()).toBe(0); // the demo has its login
+    expect(await page.locator('#demo-badge').textContent()).toBe('Demo');
+    expect(await page.locator('#f-hoymilesEmail').isDisabled()).toBe(true);
+    expect(await page.locator('#f-hoymilesEmail').inputValue()).toBe('demo@example.com');
+    expect(await page.locator('#hint-mqttUrl').textContent()).toBe('Fixed in the demo.');
+    await expect.poll(() => page.locator('#st-broker').textContent(), { timeout: 5_000 }).toBe(status.broker.text);
+    expect(await page.locator('#st-broker').getAttribute('data-state')).toBe('refused');
+    expect(await page.locator('#st-batteries').textContent()).toBe('MS-A2 SN-DEMO · 57 %, charging 245 W · 3 s ago');
+    expect(await page.locator('#st-problem').textContent()).toBe('10:15 – Cannot reach the MQTT broker 127.0.0.1:1');
+    expect(await page.locator('#st-version').textContent()).toBe('9.8.7 (demo)');
+    await page.click('#open-log');
+    await expect.poll(() => opened).toBe(1);
+
+    await expect.poll(() => page.locator('#chart').getAttribute('data-soc-points'), { timeout: 5_000 }).toBe('290');
+    const lines = await page.$$eval('#chart polyline.soc-line', (ls) => ls.map((l) => l.getAttribute('points')!.trim().split(/\s+/).length));
+    expect(lines).toEqual([100, 190]);
+    // Charge (negative, Home Assistant's sign) above the zero line, discharge below.
+    const ys = await page.$$eval('#chart polyline.power-line', (ls) => ls[0]!.getAttribute('points')!.trim().split(/\s+/).slice(0, 2).map((p) => Number(p.split(',')[1])));
+    const zero = await page.$eval('#chart line.zero', (l) => Number(l.getAttribute('y1')));
+    expect(ys[0]).toBeGreaterThan(zero); // 150 W discharging
+    expect(ys[1]).toBeLessThan(zero); // 200 W charging
+    expect(await page.locator('#today').textContent()).toBe('Today: +1.23 kWh charged, −56 Wh discharged (MS-A2 SN-DEMO)');
+    await page.screenshot({ path: join(tmpdir(), 'hoymiles-settings-demo-panel.png'), fullPage: true });
+
+    await page.fill('#f-lowSocThreshold', '30');
+    await page.click('#save');
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 6_000 }).toMatch(/^Settings stored\. Hoymiles login: Logged in.*MQTT broker: Refused/);
+    const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(raw).toEqual({ lowSocThreshold: 30 });
+    expect(await secrets.get('hoymilesPassword')).toBeUndefined();
+  });
+
   it('shows the warning about a damaged settings file', async () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(store.path, '{oops');
     store = new ConfigStore({ dir, logger: memoryLogger().logger });
     await start();
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await visit(page, server.url);
     expect(await page.locator('.note.warn').textContent()).toContain('The settings file was damaged');
     await page.close();
   });
@@ -506,7 +572,7 @@ describe('settings server access rules (raw HTTP)', () => {
     await secrets.set('mqttPassword', MQTT_PW);
     await start();
     const { cookie, csrf } = await session();
-    const bad = await post('/api/save', { cookie, 'x-csrf-token': csrf }, { baseTopic: 'a#', intervalSec: '0', mqttUrl: 'nope', hoymilesPassword: HOY_PW });
+    const bad = await post('/api/save', { cookie, 'x-csrf-token': csrf }, { baseTopic: 'a#', intervalSec: '0', mqttUrl: 'no such broker', hoymilesPassword: HOY_PW });
     expect(bad.statusCode).toBe(422);
     const j = (await bad.body.json()) as { errors: Record<string, string> };
     expect(Object.keys(j.errors).sort()).toEqual(['baseTopic', 'intervalSec', 'mqttUrl']);
