@@ -279,6 +279,10 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     await waitFor(() => w2.messages.length >= 2 && JSON.parse(w2.messages.at(-1)!.payload).charge_energy_today !== null, 15_000, 'two states with energy');
     await w2.close();
     expect(again.output()).not.toMatch(/\b(WARN|ERROR)\b/);
+    // The history file survived: the first start filled a day, the restart only the minutes in between.
+    expect(demo.output()).toMatch(/Demo: filled 14[34]\d minutes of simulated history/);
+    const refill = /Demo: filled (\d+) minutes/.exec(again.output());
+    expect(Number(refill?.[1] ?? 0)).toBeLessThan(10);
     expect(await quitThroughMenu(desktop, again, trayHelperPid(again), 'demo-again-quit')).toBe(0);
 
     // The real config folder: exactly as before.
