@@ -108,3 +108,18 @@ describe('hoymiles-tray --headless', () => {
     await w.close();
   });
 });
+
+describe('hoymiles-tray --settings', () => {
+  it('with nothing running it says so, exits 1 and starts nothing', async () => {
+    const runtime = mkdtempSync(join(tmpdir(), 'cli-run-'));
+    dirs.push(runtime);
+    const e = env({ XDG_RUNTIME_DIR: runtime });
+    const r = await run(['--settings'], e);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('hoymiles-tray is not running, so there is no settings page to open');
+    // Nothing was created in the config folder: no store opened, no log written.
+    expect(existsSync(join(e.HOYMILES_TRAY_CONFIG_DIR!, 'config.json'))).toBe(false);
+    const help = await run(['--help'], e);
+    expect(help.out).toContain('--settings');
+  });
+});
