@@ -93,8 +93,13 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   const refreshTray = () => tray?.update(state());
 
   const hasLogin = (s: Settings) => !!(s.hoymilesEmail && s.hoymilesPassword);
-  /** A broker is only contacted once there is something to publish and the user wants it. */
-  const wantsBroker = (s: Settings) => hasLogin(s) && s.publishEnabled;
+  /**
+   * A broker is only contacted once there is something to publish and a broker to publish to: publishing on, or a
+   * broker set up and publishing switched off in the tray (that keeps the connection, and battery control, ready).
+   * "No broker, tray only" from the first run sets none, so nothing tries localhost:1883.
+   */
+  const brokerSetUp = () => fromEnv.has('mqttUrl') || o.stores.config.has('mqttUrl');
+  const wantsBroker = (s: Settings) => hasLogin(s) && (s.publishEnabled || brokerSetUp());
 
   function build(s: Settings): Bridge {
     const b = createBridge({

@@ -445,6 +445,52 @@ describe.skipIf(!hasChromium())('settings page in Chromium', () => {
     expect(await secrets.get('hoymilesPassword')).toBeUndefined();
   });
 
+  it('first run, tray only: the account is tested, then stored with publishing off and no broker', async () => {
+    const status = {
+      version: '1.0.0',
+      demo: false,
+      generation: 0,
+      settled: true,
+      cloud: { state: 'no-credentials' as const, text: 'No Hoymiles login saved yet.' },
+      broker: { state: 'off' as const, text: 'Publishing is off: the tray only (no broker).' },
+      batteries: [] as { sn: string; station: string; text: string; age: string; fresh: boolean }[],
+    };
+    await start({
+      status: () => status,
+      onSaved: (s) => {
+        saved.push(s);
+        // The app applies it: logged in, the battery read.
+        Object.assign(status, { generation: 1, cloud: { state: 'ok', text: 'Logged in; reading the battery.' }, batteries: [{ sn: 'MSA-1A2B3C', station: 'Garage', text: '40 %, standby', age: '1 s ago', fresh: true }] });
+        return 1;
+      },
+    });
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await page.locator('#wizard').isVisible()).toBe(true);
+    // Next stays off until a login worked.
+    expect(await page.locator('#wz-next-1').isDisabled()).toBe(true);
+    await page.fill('#wz-email', 'me@example.com');
+    await page.fill('#wz-password', HOY_PW);
+    await page.click('#wz-test-login');
+    await expect.poll(() => page.locator('#wz-login-result').textContent()).toContain('Found 2 batteries in 2 stations');
+    expect(await page.locator('#wz-login-result').textContent()).toContain('MS-A2 MSA-1A2B3C, MS-A2 MSA-4D5E6F');
+    await page.click('#wz-next-1');
+    expect(await page.locator('#wz-2').isVisible()).toBe(true);
+    await page.click('#wz-tray-only');
+    await expect.poll(() => page.locator('#wz-done').textContent(), { timeout: 6_000 }).toBe(
+      'Done. Hoymiles login: Logged in; reading the battery. MQTT broker: Publishing is off: the tray only (no broker).',
+    );
+    expect(await page.locator('#wz-tray').textContent()).toContain('MS-A2 MSA-1A2B3C: 40 %, standby');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({ hoymilesEmail: 'me@example.com', publishEnabled: false });
+    expect(await secrets.get('hoymilesPassword')).toBe(HOY_PW);
+    expect(mqttCalls).toEqual([]);
+    expect(saved).toHaveLength(1);
+    // A later visit: the normal page.
+    await page.goto(server.url);
+    expect(await page.locator('#wizard').count()).toBe(0);
+    expect(await page.locator('#full').isVisible()).toBe(true);
+  });
+
   it('shows the warning about a damaged settings file', async () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(store.path, '{oops');
