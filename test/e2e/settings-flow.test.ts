@@ -220,6 +220,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     const out = await demo.waitForOutput(/embedded MQTT broker at (mqtt:\/\/127\.0\.0\.1:\d+)/, 20_000);
     const demoBroker = /embedded MQTT broker at (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
     await demo.waitForOutput('Tray started', 20_000);
+    await desktop.waitForIcon(20_000); // the demo's own icon (the first app's is gone)
     const w = await watch(demoBroker, 'hoymiles-ms-a2/+/state');
     await waitFor(() => w.last('hoymiles-ms-a2/DEMO12345678/state'), 15_000, 'the simulated battery on the broker');
 
@@ -275,6 +276,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     const out2 = await again.waitForOutput(/embedded MQTT broker at (mqtt:\/\/127\.0\.0\.1:\d+)/, 20_000);
     const w2 = await watch(/embedded MQTT broker at (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(out2)![1]!, 'hoymiles-ms-a2/DEMO12345678/state');
     await again.waitForOutput('Tray started', 20_000);
+    await desktop.waitForIcon(20_000);
     // The first cycle reads the energy counters too (where a drop would be held back with a warning); then one more.
     await waitFor(() => w2.messages.length >= 2 && JSON.parse(w2.messages.at(-1)!.payload).charge_energy_today !== null, 15_000, 'two states with energy');
     await w2.close();
