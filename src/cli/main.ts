@@ -13,7 +13,7 @@ import { APP_VERSION } from '../app/bridge.js';
 
 const HELP = `hoymiles-tray ${APP_VERSION}: Hoymiles MS-A2 battery in the tray and in Home Assistant (MQTT).
 
-Usage: hoymiles-tray [--headless | --once | --demo | --settings] [--debug]
+Usage: hoymiles-tray [--headless | --once | --demo] [--settings] [--debug]
 
   (no flag)    tray app; opens the settings page on first start
   --headless   run the poll-and-publish loop in the foreground (servers)
