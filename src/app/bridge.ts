@@ -4,14 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CloudClient, type SessionStore } from '../cloud/client.js';
+import { CloudClient, type CloudClientOptions, type SessionStore } from '../cloud/client.js';
 import { JobRunner } from '../cloud/jobs.js';
 import type { SecretStore } from '../config/secrets.js';
 import type { Settings } from '../config/settings.js';
-import { EnergyCounters, type CounterSnapshot } from '../core/energy-counters.js';
+import { EnergyCounters, readCounters, type CounterSnapshot } from '../core/energy-counters.js';
 import { BatteryControls } from '../controls/battery-controls.js';
 import { Poller } from '../core/poller.js';
 import type { Logger } from '../log/logger.js';
+import { clip } from '../log/mask.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { MqttPublisher, type KeyValueStore } from '../mqtt/publisher.js';
 import { topics } from '../mqtt/topics.js';
@@ -40,6 +41,8 @@ export interface BridgeDeps {
     birthDelayMs?: () => number;
     reconnectMs?: number;
     maxBackoffMs?: number;
+    /** Limits on logging in again (login-guard.ts). */
+    loginGuard?: CloudClientOptions['loginGuard'];
     /** Battery controls: job polling, rate limit and how often the settings are re-read. */
     controls?: { pollIntervalMs?: number; maxPolls?: number; rateLimitMs?: number; readIntervalMs?: number; retryReadMs?: number };
   };
@@ -56,7 +59,61 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
-/** Token in the secret store; the login block (daily limit) in the state store. */
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * What each key of the state file must look like. A value read back that does not fit (a hand edit, an older
+ * or broken version) is dropped, or repaired where part of it is still good, with a warning in plain words;
+ * the app goes on as if it had never been stored.
+ */
+export const STATE_KEYS: Record<string, { what: string; then: string; valid: (v: unknown) => boolean; repair?: (v: unknown) => unknown }> = {
+  'cloud.session': {
+    what: 'login details',
+    then: 'the app logs in again',
+    valid: (v) => isObj(v) && typeof v.email === 'string' && (v.dc === undefined || typeof v.dc === 'number'),
+  },
+  'cloud.loginBlock': {
+    what: 'login block',
+    then: 'it was dropped',
+    valid: (v) => isObj(v) && typeof v.until === 'number' && typeof v.kind === 'string' && typeof v.message === 'string' && typeof v.email === 'string',
+  },
+  'cloud.logins': {
+    what: "count of today's logins",
+    then: 'counting starts again',
+    valid: (v) => isObj(v) && typeof v.day === 'string' && typeof v.count === 'number' && Number.isFinite(v.count) && v.count >= 0,
+  },
+  'energy.counters': {
+    what: 'energy counters',
+    then: "the unreadable ones were dropped and today's energy is taken from the Hoymiles cloud again",
+    valid: (v) => readCounters(v).dropped === 0,
+    repair: (v) => readCounters(v).values,
+  },
+  'mqtt.announced': {
+    what: 'list of announced batteries',
+    then: 'it was dropped',
+    valid: (v) => isObj(v) && typeof v.base === 'string' && typeof v.prefix === 'string' && Array.isArray(v.sns) && v.sns.every((x) => typeof x === 'string'),
+  },
+};
+
+/** The state store with every read checked against STATE_KEYS. */
+export function checkedState(state: StateStore, logger: Logger): StateStore {
+  return {
+    get<T>(key: string): T | undefined {
+      const v = state.get<unknown>(key);
+      const rule = STATE_KEYS[key];
+      if (v === undefined || !rule || rule.valid(v)) return v as T | undefined;
+      logger.warn(`The stored ${rule.what} could not be read (${clip(JSON.stringify(v) ?? String(v), 40)}); ${rule.then}.`);
+      const repaired = rule.repair?.(v);
+      if (repaired === undefined) state.delete(key);
+      else state.set(key, repaired);
+      return repaired as T | undefined;
+    },
+    set: (key, value) => state.set(key, value),
+    delete: (key) => state.delete(key),
+  };
+}
+
+/** Token in the secret store; the login block (daily limit) and today's login count in the state store. */
 export function sessionStore(secrets: SecretStore, state: StateStore): SessionStore {
   return {
     async loadToken() {
@@ -73,6 +130,8 @@ export function sessionStore(secrets: SecretStore, state: StateStore): SessionSt
     },
     loadLoginBlock: () => state.get('cloud.loginBlock'),
     saveLoginBlock: (b) => (b ? state.set('cloud.loginBlock', b) : state.delete('cloud.loginBlock')),
+    loadLoginCount: () => state.get('cloud.logins'),
+    saveLoginCount: (c) => state.set('cloud.logins', c),
   };
 }
 
@@ -90,18 +149,22 @@ export function stableClientId(configDir: string): string {
 export function createBridge(d: BridgeDeps): Bridge {
   const s = d.settings;
   const log = d.logger;
+  const state = checkedState(d.state, log.child('config'));
   const cloud = new CloudClient({
     baseUrl: s.apiUrl || undefined,
     credentials: () => (s.hoymilesEmail && s.hoymilesPassword ? { email: s.hoymilesEmail, password: s.hoymilesPassword } : undefined),
-    session: sessionStore(d.secrets, d.state),
+    session: sessionStore(d.secrets, state),
     logger: log.child('cloud'),
     wrongPasswordRetryMs: d.wrongPasswordRetryMs,
+    loginGuard: d.tuning?.loginGuard,
   });
+  const counters = new EnergyCounters(counterPersistence(state));
+  if (counters.loadProblem) log.child('core').warn(counters.loadProblem);
   const poller = new Poller(cloud, {
     intervalMs: s.intervalSec * 1000,
     stationIntervalMs: s.stationIntervalSec * 1000,
     stationIds: s.stationIds,
-    counters: new EnergyCounters(counterPersistence(d.state)),
+    counters,
     logger: log.child('core'),
     staleAfterMs: d.tuning?.staleAfterMs,
     maxBackoffMs: d.tuning?.maxBackoffMs,
@@ -141,7 +204,7 @@ export function createBridge(d: BridgeDeps): Bridge {
       nativeCompat: s.nativeCompat,
       appVersion: APP_VERSION,
       logger: log.child('mqtt'),
-      store: d.state,
+      store: state,
       enabled: s.publishEnabled,
       birthDelayMs: d.tuning?.birthDelayMs,
       extraComponents: (sn) => ctl.components(sn),

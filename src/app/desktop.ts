@@ -29,7 +29,8 @@ export async function startDesktopApp(o: Omit<TrayOptions, 'logPath'> & { instan
   // Only the primary writes the log file, so a second start never rotates the first one's log.
   const file = createFileSink({ dir: o.logDir ?? (process.env.HOYMILES_TRAY_LOG_DIR || logDir()) });
   log.addSink(file.sink);
-  log.info(`Log file: ${file.path}`);
+  if (file.problem) log.warn(`${file.problem} No log file is written (HOYMILES_TRAY_LOG_DIR sets the folder).`);
+  else log.info(`Log file: ${file.path}`);
   const handle = await runTray({ ...o, logPath: file.path, beforeExit: () => instance.release() });
   openSettings = handle.openSettings;
   if (pendingOpen) openSettings();

@@ -8,6 +8,7 @@ import { CloudError } from './errors.js';
 import { HostRouter } from './hosts.js';
 import { isObject, num, str } from './parse.js';
 import { parseStation, type Station } from './stations.js';
+import { LoginGuard, type LoginCount, type LoginGuardOptions } from './login-guard.js';
 import { Transport, type Envelope } from './transport.js';
 import type { Logger } from '../log/logger.js';
 import { addSecret } from '../log/logger.js';
@@ -24,6 +25,9 @@ export interface SessionStore {
   clearToken(): Promise<void>;
   loadLoginBlock(): { until: number; kind: string; message: string; email: string } | undefined;
   saveLoginBlock(block: { until: number; kind: string; message: string; email: string } | undefined): void;
+  /** Today's login count (login-guard.ts); without these it lasts as long as the process. */
+  loadLoginCount?(): LoginCount | undefined;
+  saveLoginCount?(c: LoginCount): void;
 }
 
 export interface CloudClientOptions {
@@ -36,6 +40,8 @@ export interface CloudClientOptions {
   /** After a wrong password: retry automatically after this long (headless), or never (null: tray waits for new credentials). */
   wrongPasswordRetryMs?: number | null;
   now?: () => number;
+  /** Limits on logging in again (tests shorten them). */
+  loginGuard?: Omit<LoginGuardOptions, 'now' | 'persist'>;
 }
 
 export const TOKEN_EXPIRED_STATUS = '100';
@@ -47,32 +53,50 @@ export class CloudClient {
   /** The stored token is read once; concurrent first callers wait for the same read. */
   private tokenLoad?: Promise<void>;
   private loginInFlight?: Promise<string>;
-  private block?: { until: number; error: CloudError; fingerprint: string };
+  /** `tried`: the credentials the block is about (in memory only: nothing derived from a password is stored). */
+  private block?: { until: number; error: CloudError; email: string; tried?: Credentials };
   loginCount = 0;
   private readonly now: () => number;
+  private readonly guard: LoginGuard;
+  /** The next login replaces a token the cloud ended. */
+  private afterExpiry = false;
+  /** Why logins wait (our own limit), while they do. */
+  private pause?: CloudError;
 
   constructor(private readonly opts: CloudClientOptions) {
     this.transport = new Transport({ timeoutMs: opts.timeoutMs });
     this.hosts = new HostRouter(opts.baseUrl);
     this.now = opts.now ?? Date.now;
+    const session = opts.session;
+    this.guard = new LoginGuard({
+      ...opts.loginGuard,
+      now: this.now,
+      persist: session.loadLoginCount && session.saveLoginCount ? { load: () => session.loadLoginCount!(), save: (c) => session.saveLoginCount!(c) } : undefined,
+    });
     const saved = opts.session.loadLoginBlock();
     if (saved && saved.until > this.now()) {
       this.block = {
         until: saved.until,
         error: new CloudError(saved.kind as CloudError['kind'], saved.message, { retryAt: new Date(saved.until) }),
-        fingerprint: saved.email,
+        email: saved.email.split('#')[0]!,
       };
-    }
+      // Older versions stored `email#<length>:<hash of the password>`: rewrite it without the hash.
+      if (saved.email !== this.block.email) this.setBlock(this.block);
+    } else if (saved) this.setBlock(undefined);
   }
 
   /** The reason logins are on hold, if they are. */
   get loginBlock(): CloudError | undefined {
-    return this.activeBlock()?.error;
+    const until = this.pause?.detail?.retryAt?.getTime();
+    if (until !== undefined && until <= this.now()) this.pause = undefined;
+    return this.activeBlock()?.error ?? this.pause;
   }
 
   /** New credentials (or a user's explicit retry) lift a wrong-password block; the daily limit stays. */
   credentialsChanged(): void {
     if (this.block && this.block.error.kind !== 'daily-limit') this.setBlock(undefined);
+    this.guard.reset();
+    this.pause = undefined;
     this.token = undefined;
     this.tokenLoad = Promise.resolve();
     void this.opts.session.clearToken();
@@ -92,23 +116,24 @@ export class CloudClient {
       return undefined;
     }
     // A daily limit belongs to the account; a wrong password to the password that was tried.
-    if (b.error.kind !== 'daily-limit' && b.fingerprint !== this.fingerprint()) {
+    const c = this.opts.credentials();
+    if (b.error.kind !== 'daily-limit' && (!c || !b.tried || c.email !== b.tried.email || c.password !== b.tried.password)) {
       this.setBlock(undefined);
       return undefined;
     }
     return b;
   }
 
-  private fingerprint(): string {
+  private blockFor(until: number, error: CloudError): NonNullable<CloudClient['block']> {
     const c = this.opts.credentials();
-    // Not the password itself: just enough to notice that it changed.
-    return c ? `${c.email}#${c.password.length}:${hashShort(c.password)}` : '';
+    return { until, error, email: c?.email ?? '', tried: c ? { email: c.email, password: c.password } : undefined };
   }
 
+  /** Only a daily-limit block is stored (state file): its time, its message and the e-mail, nothing more. */
   private setBlock(b: CloudClient['block']): void {
     this.block = b;
     this.opts.session.saveLoginBlock(
-      b && b.error.kind === 'daily-limit' ? { until: b.until, kind: b.error.kind, message: b.error.message, email: b.fingerprint } : undefined,
+      b && b.error.kind === 'daily-limit' ? { until: b.until, kind: b.error.kind, message: b.error.message, email: b.email } : undefined,
     );
   }
 
@@ -143,10 +168,24 @@ export class CloudClient {
       throw new CloudError('no-credentials', 'No Hoymiles e-mail and password are set. Enter them in the settings.');
     }
     addSecret(creds.password);
+    const held = this.guard.check();
+    if (held) {
+      const at = new Date(held.until);
+      const message =
+        held.reason === 'daily'
+          ? `hoymiles-tray logged in to Hoymiles ${this.guard.today} times today, its own daily maximum (to stay well under the cloud's daily login limit); it logs in again after ${at.toLocaleString()}.`
+          : `The Hoymiles cloud keeps ending the login within minutes; to protect the account's daily login limit, hoymiles-tray logs in again less often (next try after ${at.toLocaleString()}).`;
+      if (held.first) this.opts.logger.warn(message);
+      this.pause = new CloudError('login-paused', message, { retryAt: at, logged: true });
+      throw this.pause;
+    }
+    this.pause = undefined;
     this.opts.logger.info(`Logging in to the Hoymiles cloud as ${creds.email}`);
     let outcome: LoginOutcome;
     try {
       this.loginCount++;
+      this.guard.loggedIn(this.afterExpiry);
+      this.afterExpiry = false;
       outcome = await login(this.transport, this.hosts, creds.email, creds.password);
     } catch (e) {
       if (e instanceof CloudError) this.protectAccount(e);
@@ -155,18 +194,20 @@ export class CloudClient {
     addSecret(outcome.token);
     this.token = outcome.token;
     this.opts.logger.info(`Logged in (${outcome.method === 'argon2' ? 'Argon2id' : outcome.method})`);
-    await this.opts.session.saveToken(outcome.token, creds.email, outcome.dc).catch((e) => this.opts.logger.warn('Could not save the token', e));
+    await this.opts.session
+      .saveToken(outcome.token, creds.email, outcome.dc)
+      .catch((e) => this.opts.logger.warn('Could not save the login token; the app keeps it in memory and goes on (after a restart it logs in again)', e));
     return outcome.token;
   }
 
   private protectAccount(e: CloudError): void {
     const now = this.now();
     if (e.kind === 'daily-limit') {
-      this.setBlock({ until: e.detail?.retryAt?.getTime() ?? now + 3_600_000, error: e, fingerprint: this.fingerprint() });
+      this.setBlock(this.blockFor(e.detail?.retryAt?.getTime() ?? now + 3_600_000, e));
     } else if (e.kind === 'wrong-password' || e.kind === 'unknown-account' || e.kind === 'locked' || e.kind === 'app-rejected') {
       const retry = this.opts.wrongPasswordRetryMs;
       const until = retry === null ? Number.MAX_SAFE_INTEGER : now + (retry ?? 30 * 60_000);
-      this.setBlock({ until, error: e, fingerprint: this.fingerprint() });
+      this.setBlock(this.blockFor(until, e));
     }
   }
 
@@ -189,6 +230,10 @@ export class CloudClient {
     let env = await fn(token);
     if (isTokenExpired(env)) {
       this.opts.logger.info('The Hoymiles token expired; logging in again');
+      if (this.token === token) {
+        this.guard.tokenExpired();
+        this.afterExpiry = true;
+      }
       await this.invalidateToken(token);
       token = await this.getToken();
       env = await fn(token);
@@ -248,12 +293,6 @@ export class CloudClient {
 
 export function isTokenExpired(env: Pick<Envelope, 'status' | 'message'>): boolean {
   return env.status === TOKEN_EXPIRED_STATUS || /token verify error/i.test(env.message);
-}
-
-function hashShort(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(36);
 }
 
 export type { LoginOutcome };

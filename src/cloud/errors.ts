@@ -15,13 +15,15 @@ export type CloudErrorKind =
   | 'unknown-account'
   | 'locked'
   | 'no-credentials'
+  | 'login-paused' // our own limit on logging in again (login-guard.ts)
   | 'no-battery';
 
 export class CloudError extends Error {
   constructor(
     readonly kind: CloudErrorKind,
     message: string,
-    readonly detail?: { httpStatus?: number; apiStatus?: string; retryAt?: Date; cause?: unknown; /** The cloud's own words (a login reply's message). */ apiMessage?: string },
+    /** `apiMessage`: the cloud's own words (a login reply's message); `logged`: the message was logged already where it arose (say it once). */
+    readonly detail?: { httpStatus?: number; apiStatus?: string; retryAt?: Date; cause?: unknown; apiMessage?: string; logged?: boolean },
   ) {
     super(message);
     this.name = 'CloudError';
@@ -29,7 +31,7 @@ export class CloudError extends Error {
 
   /** Errors that mean "stop logging in until something changes", not "try again soon". */
   get isAuthProblem(): boolean {
-    return ['wrong-password', 'daily-limit', 'app-rejected', 'unknown-account', 'locked', 'no-credentials'].includes(
+    return ['wrong-password', 'daily-limit', 'app-rejected', 'unknown-account', 'locked', 'no-credentials', 'login-paused'].includes(
       this.kind,
     );
   }

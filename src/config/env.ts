@@ -3,6 +3,7 @@
  * A value that is set but invalid stops start-up with a message naming the variable and what is allowed;
  * it is never quietly replaced by a default.
  */
+import { maskUrl, urlPassword, urlWithoutPassword } from '../log/mask.js';
 import { DEFAULTS, validateSettings, type Settings } from './settings.js';
 
 export class ConfigError extends Error {
@@ -64,11 +65,11 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
     if (spec.kind === 'string') set(spec.field, raw.trim() as never);
     else if (spec.kind === 'bool') {
       const b = parseBool(raw);
-      if (b === undefined) problems.push(`${name}="${raw}" is not valid: use true or false.`);
+      if (b === undefined) problems.push(`${name}="${envValueForMessage(env, name)}" is not valid: use true or false.`);
       else set(spec.field, b as never);
     } else if (spec.kind === 'number') {
       const n = Number(raw.trim());
-      if (raw.trim() === '' || !Number.isFinite(n)) problems.push(`${name}="${raw}" is not a number: expected ${spec.help}.`);
+      if (raw.trim() === '' || !Number.isFinite(n)) problems.push(`${name}="${envValueForMessage(env, name)}" is not a number: expected ${spec.help}.`);
       else set(spec.field, n as never);
     } else {
       const ids = raw.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -81,9 +82,17 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
     const host = (env.MQTT_BROKER ?? 'localhost').trim();
     const portRaw = (env.MQTT_PORT ?? '1883').trim();
     const port = Number(portRaw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`MQTT_PORT="${env.MQTT_PORT}" is not valid: use a port from 1 to 65535.`);
-    else if (!host || /[\s/]/.test(host)) problems.push(`MQTT_BROKER="${env.MQTT_BROKER}" is not valid: use a host name or IP address.`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`MQTT_PORT="${envValueForMessage(env, 'MQTT_PORT')}" is not valid: use a port from 1 to 65535.`);
+    else if (!host || /[\s/@]/.test(host)) problems.push(`MQTT_BROKER="${envValueForMessage(env, 'MQTT_BROKER')}" is not valid: use a host name or IP address.`);
     else set('mqttUrl', `mqtt://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`);
+  }
+
+  // A broker password inside MQTT_URL (mqtt://user:pw@host) is used as the broker password (MQTT.js would
+  // prefer it to MQTT_PASSWORD too) and taken out of the URL, so the URL can be shown and logged as it is.
+  const inUrl = fromEnv.has('mqttUrl') ? urlPassword(s.mqttUrl) : undefined;
+  if (inUrl !== undefined) {
+    set('mqttUrl', urlWithoutPassword(s.mqttUrl));
+    set('mqttPassword', inUrl);
   }
 
   // Field checks, reported with the variable that set the field.
@@ -96,8 +105,9 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
   return { settings: s, fromEnv };
 }
 
+/** A variable's value as an error message may quote it: passwords never, URLs masked, everything bounded. */
 function envValueForMessage(env: Env, name: string): string {
   if (/PASSWORD/.test(name)) return '***';
-  if (name === 'MQTT_BROKER/MQTT_PORT') return `${env.MQTT_BROKER ?? ''}:${env.MQTT_PORT ?? ''}`;
-  return env[name] ?? '';
+  if (name === 'MQTT_BROKER/MQTT_PORT') return maskUrl(`${env.MQTT_BROKER ?? ''}:${env.MQTT_PORT ?? ''}`, 80);
+  return maskUrl(env[name] ?? '', 80);
 }

@@ -4,6 +4,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { folderError } from '../platform/folders.js';
 
 export type SecretName = 'hoymilesPassword' | 'mqttPassword' | 'cloudToken';
 
@@ -45,11 +46,15 @@ export class FileSecretStore implements SecretStore {
     }
   }
   private write(values: Record<string, string>): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(values, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.path);
+    try {
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      const tmp = `${this.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(values, null, 2), { mode: 0o600 });
+      chmodSync(tmp, 0o600);
+      renameSync(tmp, this.path);
+    } catch (err) {
+      throw new Error(`${this.path} could not be written: ${folderError(err)}`, { cause: err });
+    }
   }
   async get(name: SecretName) {
     return this.read()[name];

@@ -8,8 +8,10 @@
  */
 import Conf from 'conf';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { folderError, kernelFolderProblem } from '../platform/folders.js';
+import { xdgConfigHome } from '../platform/paths.js';
 import { DEFAULTS, SECRET_FIELDS, validateSettings, type Settings } from './settings.js';
 
 const PROJECT_NAME = 'hoymiles-tray';
@@ -83,6 +85,10 @@ function openConf<T extends Record<string, unknown>>(
 }
 
 function baseOptions(dir: string | undefined) {
+  // Before any mkdir: under /proc, Node's recursive mkdir never returns.
+  const target = dir ?? (process.platform === 'linux' ? join(xdgConfigHome(), PROJECT_NAME) : undefined);
+  const problem = target ? kernelFolderProblem(target, 'configuration folder') : undefined;
+  if (problem) throw new Error(`${problem} (HOYMILES_TRAY_CONFIG_DIR sets it.)`);
   if (dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
   return {
     projectName: PROJECT_NAME,
@@ -179,7 +185,11 @@ export class ConfigStore extends ConfFile {
     for (const k of STORED_KEYS) if (partial[k] !== undefined) values[k] = partial[k];
     if (!Object.keys(values).length) return;
     this.read(); // sets a damaged file aside before conf would refuse to write over it
-    this.conf.set(values);
+    try {
+      this.conf.set(values);
+    } catch (err) {
+      throw new Error(`The settings could not be saved in ${this.dir}: ${folderError(err)}.`, { cause: err });
+    }
   }
 
   /** Whether the file stores a value for `key` (else the default applies). */
@@ -205,18 +215,48 @@ export class StateStore extends ConfFile {
     super(opts, 'state', {}, 'state', 'the app starts without its saved state (energy counters begin again)');
   }
 
+  /**
+   * Values that could not be written (a read-only or full folder): kept here so the app still sees them until
+   * it stops. `DELETED` marks a key whose removal could not be written.
+   */
+  private readonly unsaved = new Map<string, unknown>();
+  /** The folder cannot be written: said once, in plain words. */
+  unwritable?: string;
+
   get<T>(key: string): T | undefined {
+    if (this.unsaved.has(key)) {
+      const v = this.unsaved.get(key);
+      return (v === DELETED ? undefined : structuredClone(v)) as T | undefined;
+    }
     return this.read()[key] as T | undefined;
   }
 
   set(key: string, value: unknown): void {
     if (value === undefined) return this.delete(key);
     this.read();
-    this.conf.set(key, value);
+    this.write(key, value, () => this.conf.set(key, value));
   }
 
   delete(key: string): void {
-    if (!(key in this.read())) return;
-    this.conf.delete(key);
+    if (!this.unsaved.has(key) && !(key in this.read())) return;
+    this.write(key, DELETED, () => this.conf.delete(key));
+  }
+
+  /** A write that fails never throws: the value lives on in memory and the folder's problem is logged once. */
+  private write(key: string, value: unknown, fn: () => void): void {
+    try {
+      fn();
+      this.unsaved.delete(key);
+    } catch (err) {
+      this.unsaved.set(key, value === DELETED ? DELETED : structuredClone(value));
+      if (this.unwritable) return;
+      this.unwritable =
+        `Cannot save to the configuration folder ${dirname(this.path)}: ${folderError(err)}. The app goes on: readings, ` +
+        `publishing and the tray work, but the login token, energy counters and login limits are kept in memory only ` +
+        `and are lost when it stops (the next start logs in again).`;
+      this.logger.warn(this.unwritable);
+    }
   }
 }
+
+const DELETED = Symbol('deleted');

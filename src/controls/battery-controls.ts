@@ -15,6 +15,7 @@ import { CloudError } from '../cloud/errors.js';
 import { JobError, type JobRunner } from '../cloud/jobs.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
+import { clip } from '../log/mask.js';
 import { sanitizeId } from '../mqtt/topics.js';
 import {
   controlComponents,
@@ -216,13 +217,14 @@ export class BatteryControls extends EventEmitter {
 
   /** Publisher's onCommand: `<base>/<sn>/<key>/set`. Never throws; every refusal and failure is logged. */
   onCommand(sn: string, key: string, payload: string, packet?: { retain?: boolean }): void {
-    const topic = `${this.o.base}/${sn}/${key}/set`;
+    // Topic levels come from whoever publishes: bound them before they reach a log line.
+    const topic = clip(`${this.o.base}/${sn}/${key}/set`);
     if (packet?.retain) {
       this.log.warn(`Ignored the retained command ${quote(payload)} on ${topic}: only live commands are taken (clear it by publishing an empty retained message)`);
       return;
     }
     if (!isControlKey(key)) {
-      this.log.warn(`Refused the command ${quote(payload)} on ${topic}: there is no control "${key}"`);
+      this.log.warn(`Refused the command ${quote(payload)} on ${topic}: there is no control "${clip(key, 40)}"`);
       return;
     }
     void this.command(sn, key, payload).catch(() => undefined);
@@ -389,10 +391,10 @@ export class BatteryControls extends EventEmitter {
 
   private refuse(sn: string, key: ControlKey, value: SettingValue | undefined, reason: string, payload?: string): ControlRefused {
     const what = payload !== undefined ? `the command ${quote(payload)} for ${key}` : value !== undefined ? `${key} = ${quote(String(value))}` : key;
-    this.log.warn(`Refused ${what} of ${sn}: ${reason}`);
+    this.log.warn(`Refused ${what} of ${clip(sn, 40)}: ${clip(reason, 300)}`);
     const st = this.bySn(sn);
     this.emit('refused', { sn, sid: st?.sid ?? 0, key, value, message: reason, at: this.now() } satisfies ControlEvent);
-    return new ControlRefused(`${cap(reason)}.`);
+    return new ControlRefused(`${cap(clip(reason, 300))}.`);
   }
 
   private describeValue(key: SettingKey, value: SettingValue | undefined): string {

@@ -102,19 +102,32 @@ export function settingDefs(inputPower: NumberRange = DEFAULT_INPUT_POWER): Reco
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** A plain decimal number: optional minus, digits, optional fraction; nothing else (no "1e3", "0x10", " 8", "+8"). */
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+/** Longer than any value of any setting: refused before anything else looks at it. */
+const MAX_NUMBER_CHARS = 24;
 
-/** A plain decimal number, within the range and on the step; nothing else (no "1e3", "0x10", "", "NaN"). */
+/**
+ * A plain decimal number, within the range and exactly on the step; nothing else. One trailing newline is
+ * allowed (`mosquitto_pub -s`, `echo 800 | …`); spaces, a second line, "1e3", "0x10", "", "NaN" and
+ * 800.0000000001 (off the step, however little) are refused.
+ */
 export function parseNumber(payload: string, range: NumberRange, unit: string): Parsed<number> {
-  const s = payload.trim();
-  if (!DECIMAL.test(s)) return { ok: false, reason: `${quote(payload)} is not a number` };
+  const s = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
+  const m = s.length <= MAX_NUMBER_CHARS ? DECIMAL.exec(s) : null;
+  if (!m) return { ok: false, reason: `${quote(payload)} is not a number` };
   const n = Number(s);
   if (n < range.min || n > range.max) return { ok: false, reason: `${s} ${unit} is outside ${range.min}–${range.max} ${unit}` };
+  // On the step exactly: no digits beyond the step's own decimals (other than zeros), then a whole number of steps.
+  const places = decimals(range.step);
+  const frac = m[3] ?? '';
   const steps = (n - range.min) / range.step;
-  if (Math.abs(steps - Math.round(steps)) > 1e-9) return { ok: false, reason: `${s} ${unit} is not a multiple of the step ${range.step} ${unit}` };
-  // Snap away float noise such as 10.000000000001.
+  if (/[1-9]/.test(frac.slice(places)) || Math.abs(steps - Math.round(steps)) > 1e-9) {
+    return { ok: false, reason: `${s} ${unit} is not a multiple of the step ${range.step} ${unit}` };
+  }
+  // Snap away float noise from the division above (0.1 + 0.2 and the like).
   const value = Math.round(steps) * range.step + range.min;
-  return { ok: true, value: Number(value.toFixed(decimals(range.step))) };
+  return { ok: true, value: Number(value.toFixed(places)) };
 }
 
 export function parseSwitch(payload: string): Parsed<boolean> {
@@ -147,8 +160,7 @@ export function isControlKey(key: string): key is ControlKey {
 
 /** A payload fit for a log line: quoted, control characters escaped, long ones cut. */
 export function quote(payload: string): string {
-  const cut = payload.length > 40 ? `${payload.slice(0, 40)}…` : payload;
-  return JSON.stringify(cut);
+  return JSON.stringify(payload.length > 40 ? `${payload.slice(0, 40)}…` : payload);
 }
 
 function decimals(step: number): number {

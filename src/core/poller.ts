@@ -38,6 +38,8 @@ export class Poller extends EventEmitter {
   private stationsAt = 0;
   private readonly streams = new Map<number, LiveStream>();
   private readonly readings = new Map<string, BatteryReading>();
+  /** Station reads (energy, temperature) in flight, per station: they run beside the live reads, never ahead. */
+  private readonly details = new Map<number, Promise<unknown>>();
   private nextSlowAt = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -68,22 +70,23 @@ export class Poller extends EventEmitter {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.details.values());
   }
 
-  /** Poll now (tray "Refresh now", HA button), including the slow station reads. */
+  /** Poll now (tray "Refresh now", HA button), including the slow station reads (waited for). */
   async refreshNow(): Promise<BridgeSnapshot> {
     this.nextSlowAt = 0;
     clearTimeout(this.timer);
     await this.running;
-    const next = await this.runCycle();
+    const next = await this.runCycle(true);
     this.schedule(next); // the regular rhythm goes on from here
     return this.snapshot();
   }
 
-  /** One full cycle with station reads, for `--once`. */
+  /** One full cycle with station reads (waited for), for `--once`. */
   async pollOnce(): Promise<BridgeSnapshot> {
     this.nextSlowAt = 0;
-    await this.runCycle();
+    await this.runCycle(true);
     return this.snapshot();
   }
 
@@ -121,18 +124,18 @@ export class Poller extends EventEmitter {
   }
 
   /** Runs one cycle (never two at once) and returns the delay before the next. */
-  private runCycle(): Promise<number> {
+  private runCycle(waitForDetails = false): Promise<number> {
     if (this.running) return this.running.then(() => this.opts.intervalMs);
-    const p = this.cycle().finally(() => (this.running = undefined));
+    const p = this.cycle(waitForDetails).finally(() => (this.running = undefined));
     this.running = p.then(() => undefined);
     return p;
   }
 
-  private async cycle(): Promise<number> {
+  private async cycle(waitForDetails: boolean): Promise<number> {
     this.cycles++;
     let delay = this.opts.intervalMs;
     try {
-      await this.pollAll();
+      await this.pollAll(waitForDetails);
       if (this.problem) this.opts.logger.info('Cloud connection restored');
       this.problem = undefined;
       this.failures = 0;
@@ -140,6 +143,11 @@ export class Poller extends EventEmitter {
     } catch (e) {
       delay = this.onFailure(e);
     }
+    this.emitSnapshot();
+    return delay;
+  }
+
+  private emitSnapshot(): void {
     const snap = this.snapshot();
     // Each sink on its own: one sink's bug must neither stop the loop nor starve the others.
     for (const listener of this.listeners('snapshot') as ((s: BridgeSnapshot) => void)[]) {
@@ -149,23 +157,53 @@ export class Poller extends EventEmitter {
         this.opts.logger.error('A consumer of the readings failed', e);
       }
     }
-    return delay;
   }
 
-  private async pollAll(): Promise<void> {
+  private async pollAll(waitForDetails: boolean): Promise<void> {
     const now = this.now();
     if (!this.stations || now - this.stationsAt > STATION_LIST_TTL_MS) await this.loadStations();
     const slowDue = now >= this.nextSlowAt;
     let firstError: unknown;
+    const started: Promise<unknown>[] = [];
     for (const station of this.stations!) {
       try {
-        await this.pollStation(station, slowDue);
+        await this.pollStation(station);
+        if (slowDue) started.push(this.startDetails(station));
       } catch (e) {
         firstError ??= e;
       }
     }
     if (firstError) throw firstError;
     if (slowDue) this.nextSlowAt = now + this.opts.stationIntervalMs;
+    if (waitForDetails) {
+      // `--once` and "Refresh now" want the energy too; a login problem found there is the cycle's problem.
+      const authError = (await Promise.all(started)).find((e) => e !== undefined);
+      if (authError) throw authError;
+    }
+  }
+
+  /**
+   * Energy and temperature of a station, beside the live reads: a slow station read (up to the 15 s timeout)
+   * must not hold up the live values. One at a time per station; when it ends, the sinks get a new snapshot.
+   * Resolves with a login problem it met (the next live read meets it too), else undefined.
+   */
+  private startDetails(station: Station): Promise<unknown> {
+    const running = this.details.get(station.sid);
+    if (running) return running;
+    const p = this.pollStationDetails(station).then(
+      () => {
+        if (!this.stopped) this.emitSnapshot();
+        return undefined;
+      },
+      (e: unknown) => {
+        this.nextSlowAt = 0; // read them again once the login works
+        this.opts.logger.debug(`Station reads of ${station.sid} stopped: ${(e as Error)?.message ?? e}`);
+        return e;
+      },
+    );
+    const tracked = p.finally(() => this.details.delete(station.sid));
+    this.details.set(station.sid, tracked);
+    return tracked;
   }
 
   private async loadStations(): Promise<void> {
@@ -190,14 +228,13 @@ export class Poller extends EventEmitter {
     this.opts.logger.info(`Following ${withBattery.length} station(s) with ${count} battery(ies): ${withBattery.map((s) => `${s.name} (${s.sid})`).join(', ')}`);
   }
 
-  private async pollStation(station: Station, slowDue: boolean): Promise<void> {
+  private async pollStation(station: Station): Promise<void> {
     const env = await this.streams.get(station.sid)!.read();
     const master = this.readings.get(station.batteries[0]!.sn)!;
     if (!hasFlow(env.data)) {
       // Even a fresh live-data address gave no flow: the battery is not streaming. Keep the last values
       // (they turn stale) rather than overwrite them with nothing.
       master.live = false;
-      if (slowDue) await this.pollStationDetails(station);
       return;
     }
     const live = parseLive(env.data);
@@ -215,7 +252,6 @@ export class Poller extends EventEmitter {
     master.raw.flow = env.raw;
     const at = this.now();
     for (const b of station.batteries) this.readings.get(b.sn)!.updatedAt = at;
-    if (slowDue) await this.pollStationDetails(station);
   }
 
   /** Energy and temperature: slower, and a failure here must not hide the live values. */
@@ -230,7 +266,12 @@ export class Poller extends EventEmitter {
         ['discharged', energy.dischargedToday],
       ] as const) {
         const verdict = this.counters.offer(`${master.sn}:${key}`, value, energy.dataTime);
-        if (verdict === 'held') this.opts.logger.warn(`Held back a drop of the ${key}-today counter of ${master.sn} (${value} Wh < ${this.counters.get(`${master.sn}:${key}`)} Wh)`);
+        const kept = this.counters.get(`${master.sn}:${key}`);
+        if (verdict === 'held' && value !== undefined && kept !== undefined && value < kept) {
+          this.opts.logger.warn(`Held back a drop of the ${key}-today counter of ${master.sn} (${value} Wh < ${kept} Wh)`);
+        } else if (verdict === 'held') {
+          this.opts.logger.warn(`Ignored the ${key}-today counter of ${master.sn} from ${energy.dataTime?.slice(0, 10) ?? 'an unknown day'}: an earlier day than the one already counted`);
+        }
       }
       master.chargedToday = this.counters.get(`${master.sn}:charged`);
       master.dischargedToday = this.counters.get(`${master.sn}:discharged`);
@@ -275,8 +316,9 @@ export class Poller extends EventEmitter {
     if (err.kind === 'no-battery') this.stations = undefined;
     if (err.kind === 'token-expired') this.streams.forEach((s) => s.reset());
     const changed = this.problem?.code !== code || this.problem?.message !== err.message;
-    // Missing credentials are the normal state before the first setup, not an error.
-    if (changed) this.opts.logger[code === 'no-credentials' ? 'info' : 'error'](err.message);
+    // Missing credentials are the normal state before the first setup, not an error; a problem that was
+    // logged where it arose (a pause of logins) is not repeated.
+    if (changed && !err.detail?.logged) this.opts.logger[code === 'no-credentials' ? 'info' : 'error'](err.message);
     else this.opts.logger.debug(`Still failing: ${err.message}`);
     this.problem = { code, message: err.message, since: changed ? now : this.problem!.since, retryAt: retryAt && retryAt < 8.64e15 ? retryAt : undefined };
     return delay;
@@ -295,6 +337,8 @@ function problemCode(e: CloudError): ProblemCode {
       return 'login-rejected';
     case 'no-credentials':
       return 'no-credentials';
+    case 'login-paused':
+      return 'login-paused';
     case 'network':
     case 'timeout':
       return 'cloud-unreachable';

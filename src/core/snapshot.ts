@@ -26,6 +26,7 @@ export type ProblemCode =
   | 'wrong-password'
   | 'daily-limit'
   | 'login-rejected'
+  | 'login-paused'
   | 'cloud-unreachable'
   | 'cloud-error'
   | 'no-battery';

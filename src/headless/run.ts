@@ -1,6 +1,7 @@
 /** `--headless` (the poll-and-publish loop in the foreground) and `--once` (check credentials, print JSON). */
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
+import { maskUrl } from '../log/mask.js';
 import { createBridge, type Bridge, type BridgeDeps } from '../app/bridge.js';
 
 export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
@@ -8,7 +9,7 @@ export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
   const s = deps.settings;
   log.info(
     `hoymiles-tray headless: live data every ${s.intervalSec} s, energy and temperature every ${s.stationIntervalSec} s, ` +
-      `MQTT ${redactUrl(s.mqttUrl)} base topic "${s.baseTopic}", discovery ${s.discoveryEnabled ? `under "${s.discoveryPrefix}"` : 'off'}`,
+      `MQTT ${maskUrl(s.mqttUrl)} base topic "${s.baseTopic}", discovery ${s.discoveryEnabled ? `under "${s.discoveryPrefix}"` : 'off'}`,
   );
   const bridge = createBridge(deps);
   let last: string | undefined;
@@ -69,15 +70,6 @@ export function summary(snap: BridgeSnapshot): string {
     .join('; ');
 }
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
 
 let shuttingDown = false;
 /** SIGINT/SIGTERM: publish offline, disconnect, exit 0. A second signal exits at once. */

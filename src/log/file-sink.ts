@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { kernelFolderProblem } from '../platform/folders.js';
 import type { Logger } from './logger.js';
 
 export interface FileSinkOptions {
@@ -22,6 +23,8 @@ export interface FileSinkOptions {
 export interface FileSink {
   sink: (line: string) => void;
   path: string;
+  /** Why no file is written at all (a folder under /proc or the like), in plain words. */
+  problem?: string;
   close(): void;
 }
 
@@ -31,7 +34,9 @@ export function createFileSink(opts: FileSinkOptions): FileSink {
   const keep = Math.max(0, Math.floor(opts.keep ?? 3));
   let fd: number | undefined;
   let size = 0;
-  let closed = false;
+  // Under /proc Node's recursive mkdir never returns: such a folder gets no log file at all.
+  const problem = kernelFolderProblem(opts.dir, 'log folder');
+  let closed = problem !== undefined;
 
   const open = () => {
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
@@ -68,6 +73,7 @@ export function createFileSink(opts: FileSinkOptions): FileSink {
 
   return {
     path,
+    problem,
     sink(line: string) {
       if (closed) return;
       // One event, one line: a multi-line error message stays on its line.

@@ -1,11 +1,20 @@
 /**
  * One small logger for the whole app. Every line passes through `redact`, so a secret registered with
- * `addSecret` (passwords, tokens) can never reach the console or the log file, whatever the caller formats.
+ * `addSecret` (passwords, tokens) can never reach the console or the log file, whatever the caller formats,
+ * and is then bounded to MAX_LINE_CHARS, so junk input cannot flood the log (values quoted in messages are
+ * bounded further by `clip` in mask.ts).
  */
+import { clip } from './mask.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export type LogSink = (line: string, level: Level) => void;
+
+/** Longest log line; the rest is cut (after redaction, so no secret is split and half shown). */
+export const MAX_LINE_CHARS = 1000;
+/** Longest error detail appended to a line. */
+const MAX_DETAIL_CHARS = 400;
 
 const secrets = new Set<string>();
 /** Hoymiles tokens look like `2.<opaque>.1`; hide them even if nobody registered them. */
@@ -25,8 +34,16 @@ export function redact(text: string): string {
   out = out.replace(TOKEN_PATTERN, '***');
   // URL credentials (mqtt://user:pass@host) and key=value pairs that name a secret.
   out = out.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1***@');
-  out = out.replace(/("?(?:password|passwd|token|authorization|ch)"?\s*[:=]\s*"?)[^"\s,}]+/gi, '$1***');
+  // JSON ("token":"…") and key=value forms only: prose such as "the token: EROFS…" is not a secret.
+  out = out.replace(/("(?:password|passwd|token|authorization|ch)"\s*:\s*")[^"]*/gi, '$1***');
+  out = out.replace(/\b((?:password|passwd|token|authorization|ch)=)[^\s&,;"}]+/gi, '$1***');
   return out;
+}
+
+/** A line cut to MAX_LINE_CHARS, saying how much was left out. */
+export function boundLine(line: string): string {
+  if (line.length <= MAX_LINE_CHARS) return line;
+  return `${line.slice(0, MAX_LINE_CHARS - 40)}… (${line.length - (MAX_LINE_CHARS - 40)} more characters cut)`;
 }
 
 export class Logger {
@@ -52,8 +69,8 @@ export class Logger {
   }
   log(level: Level, msg: string, err?: unknown): void {
     if (!this.enabled(level)) return;
-    const detail = err === undefined ? '' : `: ${err instanceof Error ? err.message : String(err)}`;
-    const line = redact(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${this.scope ? `[${this.scope}] ` : ''}${msg}${detail}`);
+    const detail = err === undefined ? '' : `: ${clip(redact(err instanceof Error ? err.message : String(err)), MAX_DETAIL_CHARS)}`;
+    const line = boundLine(redact(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${this.scope ? `[${this.scope}] ` : ''}${msg}${detail}`));
     for (const s of this.sinks) s(line, level);
   }
   debug(msg: string, err?: unknown): void {

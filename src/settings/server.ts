@@ -18,6 +18,7 @@ import { DEFAULTS, normalizeBrokerUrl, validateSettings, type FieldErrors, type 
 import type { StationControlsView } from '../controls/battery-controls.js';
 import { parseNumber, parseSwitch, SETTING_KEYS, type SettingKey, type SettingValue } from '../controls/settings.js';
 import { addSecret, redact, type Logger } from '../log/logger.js';
+import { urlPassword, urlWithoutPassword } from '../log/mask.js';
 import { sanitizeId } from '../mqtt/topics.js';
 import { isSafeAnchor } from './anchors.js';
 import { controlRange, controlUnit, controlValueText, FIELDS, renderPage, type FieldDef, type PageState } from './page.js';
@@ -73,6 +74,8 @@ export interface SettingsServer {
 type SecretKey = 'hoymilesPassword' | 'mqttPassword';
 const SECRET_KEYS: SecretKey[] = ['hoymilesPassword', 'mqttPassword'];
 const MAX_BODY = 64 * 1024;
+/** The pages this server serves (GET); a link's key redirects to one of these, never elsewhere. */
+const PAGES = new Set(['/']);
 
 function sameSecret(a: string | undefined, b: string): boolean {
   if (typeof a !== 'string') return false;
@@ -207,6 +210,8 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     const shown = effective(stored);
     const values: Partial<Settings> = {};
     for (const f of FIELDS) if (f.kind !== 'password') (values as Record<string, unknown>)[f.key] = locked(f.key) ? shown[f.key] : stored[f.key];
+    // A password written into the broker URL never reaches the page (it is kept; see save()).
+    if (values.mqttUrl) values.mqttUrl = urlWithoutPassword(values.mqttUrl);
     const secrets = await storedSecrets();
     const env: PageState['env'] = {};
     for (const k of envFields) {
@@ -264,7 +269,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     } else {
       const raw = typeof body.value === 'number' ? String(body.value) : typeof body.value === 'string' ? body.value : '';
       if (!raw.trim()) return { status: 422, json: { ok: false, error: 'Enter a number.' } };
-      const parsed = parseNumber(raw, controlRange(view)!, controlUnit(key));
+      const parsed = parseNumber(raw.trim(), controlRange(view)!, controlUnit(key));
       if (!parsed.ok) return { status: 422, json: { ok: false, error: `${parsed.reason.charAt(0).toUpperCase()}${parsed.reason.slice(1)}.` } };
       value = parsed.value;
     }
@@ -300,6 +305,14 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       const v = body[k];
       if (typeof v === 'string' && v !== '' && !locked(k)) newSecrets[k] = v;
     }
+    // A password in the broker URL goes to the SecretStore, not into config.json: one typed into the URL, or
+    // the one of a stored URL that the page showed without it (kept, so saving does not lose it).
+    if (!locked('mqttUrl') && candidate.mqttUrl) {
+      const shownStored = urlWithoutPassword(stored.mqttUrl);
+      const urlPw = urlPassword(candidate.mqttUrl) ?? (candidate.mqttUrl === shownStored ? urlPassword(stored.mqttUrl) : undefined);
+      candidate.mqttUrl = urlWithoutPassword(candidate.mqttUrl);
+      if (urlPw !== undefined && !locked('mqttPassword')) newSecrets.mqttPassword ??= urlPw;
+    }
     for (const v of Object.values(newSecrets)) addSecret(v);
     try {
       for (const [k, v] of Object.entries(newSecrets)) await opts.secrets.set(k as SecretKey, v);
@@ -309,7 +322,12 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     }
     // Only what changed: values left alone keep following the defaults of future versions.
     const changed = FIELDS.filter((f) => f.kind !== 'password' && !locked(f.key) && JSON.stringify(candidate[f.key]) !== JSON.stringify(stored[f.key])).map((f) => f.key);
-    opts.store.save(Object.fromEntries(changed.map((k) => [k, candidate[k]])) as Partial<Settings>);
+    try {
+      opts.store.save(Object.fromEntries(changed.map((k) => [k, candidate[k]])) as Partial<Settings>);
+    } catch (err) {
+      log.error('Could not save the settings', err);
+      return { status: 500, json: { error: redact(err instanceof Error ? err.message : String(err)) } };
+    }
     log.info(`Settings saved${changed.length || Object.keys(newSecrets).length ? ` (changed: ${[...changed, ...Object.keys(newSecrets)].join(', ')})` : ' (no changes)'}.`);
 
     const secrets = await storedSecrets();
@@ -324,7 +342,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     }
     return {
       status: 200,
-      json: { ok: true, generation, values: { mqttUrl: effective(full).mqttUrl }, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword } },
+      json: { ok: true, generation, values: { mqttUrl: urlWithoutPassword(effective(full).mqttUrl) }, stored: { hoymilesPassword: !!secrets.hoymilesPassword, mqttPassword: !!secrets.mqttPassword } },
     };
   }
 
@@ -418,7 +436,9 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
         // Trade the secret for a cookie and take it out of the address bar.
         headers(res);
         res.setHeader('Set-Cookie', `${cookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`);
-        res.writeHead(303, { Location: url.pathname === '/' ? '/' : url.pathname, 'Content-Length': 0 });
+        // Only ever to a page of our own: nothing from the request goes into Location (`/.//evil.example/x`
+        // would otherwise send the browser off-site).
+        res.writeHead(303, { Location: PAGES.has(url.pathname) ? url.pathname : '/', 'Content-Length': 0 });
         return void res.end();
       }
       if (url.pathname === '/api/status' && opts.status) return sendJson(res, 200, opts.status());

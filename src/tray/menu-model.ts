@@ -167,6 +167,8 @@ export function cloudProblemLine(p: Problem): ProblemLine {
       return line('Wrong Hoymiles password', 'open Settings', true);
     case 'daily-limit':
       return line('Daily login limit', known(p.retryAt) ? `retrying after ${clockHM(p.retryAt)}` : 'retrying later', false);
+    case 'login-paused':
+      return line('Logins paused', known(p.retryAt) ? `next try after ${clockHM(p.retryAt)}` : 'retrying later', false);
     case 'login-rejected':
       return /locked/i.test(p.message)
         ? line('Hoymiles account locked', 'unlock it in S-Miles Home', false)

@@ -131,6 +131,13 @@ export class FakeCloud {
   burstWithoutFlow = false;
   /** Regions: unknown e-mails answer dc -1. */
   loginCount = 0;
+  /**
+   * A cloud that keeps revoking tokens: each token stops working this long after it was issued (answering
+   * status "100" like any expired one). undefined = tokens last until expireTokens().
+   */
+  tokenLifetimeMs?: number;
+  /** When each successful login happened (ms since epoch). */
+  readonly loginTimes: number[] = [];
   jobSpec: JobSpec = { runningPolls: 2, outcome: 'done' };
   /** Per-action job behaviour, overriding `jobSpec` (e.g. only writes of 1513 fail). */
   jobSpecs: Partial<Record<number, JobSpec>> = {};
@@ -142,7 +149,7 @@ export class FakeCloud {
   settings = new Map<number, { power: number; gridCharge: boolean; reserveSoc: number }>();
 
   private server?: Server;
-  private readonly tokens = new Map<string, string>(); // token → email
+  private readonly tokens = new Map<string, { email: string; issuedAt: number }>();
   readonly nonces = new Map<string, string>(); // nonce → email
   private readonly burstKeys = new Map<string, number>(); // k → sid
   private readonly jobs = new Map<string, { polls: number; spec: JobSpec; result: unknown; apply?: () => void; log?: FakeJob }>();
@@ -201,7 +208,7 @@ export class FakeCloud {
   /** A valid token as if an earlier run had logged in (for "restart with a stored token"). */
   issueToken(email = this.accounts[0]!.email): string {
     const token = `2.${randomBytes(24).toString('base64url')}.1`;
-    this.tokens.set(token, email);
+    this.tokens.set(token, { email, issuedAt: Date.now() });
     return token;
   }
 
@@ -262,7 +269,9 @@ export class FakeCloud {
   /** The email behind a valid token, or an answer of status "100" already sent. */
   authed(req: IncomingMessage, res: ServerResponse): string | undefined {
     const token = req.headers.authorization;
-    const email = token ? this.tokens.get(token) : undefined;
+    const entry = token ? this.tokens.get(token) : undefined;
+    if (entry && this.tokenLifetimeMs !== undefined && Date.now() - entry.issuedAt > this.tokenLifetimeMs) this.tokens.delete(token!);
+    const email = token ? this.tokens.get(token)?.email : undefined;
     if (!email) this.json(res, { status: '100', message: 'token verify error.' });
     return email;
   }
@@ -290,6 +299,7 @@ export class FakeCloud {
     if (body.ch !== (await this.expectedChallenge(account))) {
       return this.json(res, { status: '1', message: 'Login failed. Please check your account and password.' });
     }
+    this.loginTimes.push(Date.now());
     this.ok(res, { token: this.issueToken(account.email) });
   }
 

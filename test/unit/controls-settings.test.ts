@@ -20,7 +20,8 @@ describe('strict command parsing', () => {
   it('numbers: plain decimals within the range and on the step', () => {
     expect(parseCommand('input_power', '800')).toEqual({ ok: true, value: 800 });
     expect(parseCommand('input_power', '800.0')).toEqual({ ok: true, value: 800 }); // HA may send floats
-    expect(parseCommand('input_power', ' 0 ')).toEqual({ ok: true, value: 0 });
+    expect(parseCommand('input_power', '0')).toEqual({ ok: true, value: 0 });
+    expect(parseCommand('input_power', '802\n')).toEqual({ ok: true, value: 802 }); // mosquitto_pub -s, echo
     expect(parseCommand('input_power', String(DEFAULT_INPUT_POWER.max))).toEqual({ ok: true, value: DEFAULT_INPUT_POWER.max });
     expect(parseCommand('reserve_soc', '10')).toEqual({ ok: true, value: 10 });
     expect(parseCommand('reserve_soc', '100')).toEqual({ ok: true, value: 100 });
@@ -39,11 +40,22 @@ describe('strict command parsing', () => {
       ['reserve_soc', '5', /outside 10–100 %/],
       ['reserve_soc', '101', /outside/],
       ['reserve_soc', '50.5', /step/],
+      // Only a plain number: no padding, no second line, exactly on the step.
+      ['input_power', ' 801', /not a number/],
+      ['input_power', '801 ', /not a number/],
+      ['input_power', ' 0 ', /not a number/],
+      ['input_power', '802\n\n', /not a number/],
+      ['input_power', '802\r\n', /not a number/],
+      ['input_power', `800${' '.repeat(1024 * 1024)}`, /not a number/],
+      ['input_power', '800.0000000001', /step 1 W/],
+      ['reserve_soc', '20.000000000000001', /step/],
+      ['input_power', '1'.repeat(1024 * 1024), /not a number/],
     ];
     for (const [key, payload, reason] of refusals) {
       const r = parseCommand(key, payload);
       expect(r.ok, `${key} ${payload}`).toBe(false);
       if (!r.ok) expect(r.reason).toMatch(reason);
+      if (!r.ok) expect(r.reason.length, 'a refusal quotes a bounded value').toBeLessThan(120);
     }
   });
 
