@@ -19,7 +19,7 @@ const KERNEL_FS: Record<number, string> = {
   0x6e736673: 'nsfs',
   0x74726163: 'tracefs',
 };
-const KERNEL_PREFIXES = ['/proc', '/sys'];
+const KERNEL_PREFIXES: Record<string, string> = { '/proc': 'proc', '/sys': 'sysfs' };
 
 /** Why `path` cannot be the app's folder, or undefined when it can be tried. Never throws. */
 export function kernelFolderProblem(path: string, what: string, platform: NodeJS.Platform = process.platform): string | undefined {
@@ -31,8 +31,8 @@ export function kernelFolderProblem(path: string, what: string, platform: NodeJS
   } catch {
     /* judge the path as given */
   }
-  const inside = [resolve(path), p].flatMap((x) => KERNEL_PREFIXES.filter((pre) => x === pre || x.startsWith(`${pre}/`)));
-  let fs: string | undefined = inside[0]?.slice(1);
+  const inside = [resolve(path), p].flatMap((x) => Object.keys(KERNEL_PREFIXES).filter((pre) => x === pre || x.startsWith(`${pre}/`)));
+  let fs: string | undefined = inside[0] === undefined ? undefined : KERNEL_PREFIXES[inside[0]];
   if (!fs && platform === 'linux') {
     try {
       fs = KERNEL_FS[Number(statfsSync(p).type)];
