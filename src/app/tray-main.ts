@@ -15,7 +15,7 @@ import { buildStatus } from '../settings/status.js';
 import { History } from '../history/history.js';
 import { join } from 'node:path';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
-import { APP_VERSION, createBridge, type Bridge } from './bridge.js';
+import { APP_VERSION, createBridge, sessionStore, type Bridge } from './bridge.js';
 import { summary } from '../headless/run.js';
 import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
@@ -311,7 +311,15 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     const client = new CloudClient({
       baseUrl: settings.apiUrl || undefined,
       credentials: () => ({ email, password }),
-      session: { loadToken: async () => undefined, saveToken: async () => undefined, clearToken: async () => undefined, loadLoginBlock: () => undefined, saveLoginBlock: () => undefined },
+      // No token or block of its own; its logins count towards the day's logins (login-guard.ts).
+      session: {
+        ...sessionStore(o.stores.secrets, o.stores.state),
+        loadToken: async () => undefined,
+        saveToken: async () => undefined,
+        clearToken: async () => undefined,
+        loadLoginBlock: () => undefined,
+        saveLoginBlock: () => undefined,
+      },
       logger: log.child('test-login'),
       wrongPasswordRetryMs: null,
     });

@@ -15,7 +15,8 @@ export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
   let last: string | undefined;
   bridge.poller.on('snapshot', (snap) => {
     const line = summary(snap);
-    if (line !== last) log.info(line);
+    // A problem was logged where it arose (the poller, the cloud client): here it is only a repeat.
+    if (line !== last && !snap.problem) log.info(line);
     else log.debug(line);
     last = line;
   });
