@@ -226,16 +226,24 @@ export class MqttPublisher {
     }
   }
 
+  /** The keys last sent on each battery's slow native topics. */
+  private readonly nativeKeys = new Map<string, string>();
+
   private publishNative(batteries: BatteryReading[], now: number): void {
     const c = this.o.connection;
     const slow = now >= this.nativeSlowAt;
     for (const b of batteries) {
       if (b.updatedAt === undefined || !b.fresh) continue;
       c.publish(topics.native(this.o.prefix, b.sn, 'quick'), JSON.stringify(quickState(b)), { qos: 0 });
-      if (slow) {
-        c.publish(topics.native(this.o.prefix, b.sn, 'device'), JSON.stringify(deviceState(b)), { qos: 1 });
-        if (b.master) c.publish(topics.native(this.o.prefix, b.sn, 'system'), JSON.stringify(systemState(b)), { qos: 1 });
-      }
+      // The slow topics every few minutes, and as soon as the station reads (which end after the live ones)
+      // add a value they did not have yet, so temperature and energy do not wait for the next round.
+      const device = deviceState(b);
+      const system = b.master ? systemState(b) : undefined;
+      const keys = `${Object.keys(device).join()}|${system ? Object.keys(system).join() : ''}`;
+      if (!slow && this.nativeKeys.get(b.sn) === keys) continue;
+      this.nativeKeys.set(b.sn, keys);
+      c.publish(topics.native(this.o.prefix, b.sn, 'device'), JSON.stringify(device), { qos: 1 });
+      if (system) c.publish(topics.native(this.o.prefix, b.sn, 'system'), JSON.stringify(system), { qos: 1 });
     }
     if (slow) this.nativeSlowAt = now + NATIVE_SLOW_MS;
   }
