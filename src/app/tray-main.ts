@@ -15,7 +15,7 @@ import { buildStatus } from '../settings/status.js';
 import { History } from '../history/history.js';
 import { join } from 'node:path';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
-import { APP_VERSION, createBridge, sessionStore, type Bridge } from './bridge.js';
+import { APP_VERSION, checkedState, createBridge, sessionStore, type Bridge } from './bridge.js';
 import { summary } from '../headless/run.js';
 import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
@@ -313,7 +313,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       credentials: () => ({ email, password }),
       // No token or block of its own; its logins count towards the day's logins (login-guard.ts).
       session: {
-        ...sessionStore(o.stores.secrets, o.stores.state),
+        ...sessionStore(o.stores.secrets, checkedState(o.stores.state, log.child('config'))),
         loadToken: async () => undefined,
         saveToken: async () => undefined,
         clearToken: async () => undefined,

@@ -343,7 +343,9 @@ export class BatteryControls extends EventEmitter {
             st.support[key] = false;
           } else {
             const msg = e instanceof CloudError ? e.message : String(e);
-            this.log.warn(`Could not read the ${def.label.toLowerCase()} of station ${st.sid}; keeping the last known value: ${msg}`);
+            // A pause of logins was said once where it began: not again for every setting.
+            const quiet = e instanceof CloudError && e.detail?.logged;
+            this.log[quiet ? 'debug' : 'warn'](`Could not read the ${def.label.toLowerCase()} of station ${st.sid}; keeping the last known value: ${msg}`);
           }
         }
       }),
