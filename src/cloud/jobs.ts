@@ -5,6 +5,7 @@
  * burst of commands can neither pile up on the account nor reach the battery out of order.
  */
 import type { CloudClient } from './client.js';
+import { clip } from '../log/mask.js';
 import { CloudError } from './errors.js';
 import { isObject, num, str } from './parse.js';
 import type { Envelope } from './transport.js';
@@ -172,7 +173,7 @@ export class JobRunner {
         this.opts.logger?.debug(`Job ${id} done after ${poll} poll(s)`);
         return resultObject(status.data);
       }
-      const why = str(status.message) || (str(status.err_code) ? `error ${str(status.err_code)}` : `code ${code ?? '?'}`);
+      const why = clip(str(status.message) || (str(status.err_code) ? `error ${str(status.err_code)}` : `code ${code ?? '?'}`), 200);
       throw new JobError('failed', `The battery could not ${what}: ${why}.`, { apiStatus: code === undefined ? undefined : String(code) });
     }
   }

@@ -7,6 +7,7 @@ import type { Agent as AgentType } from 'undici';
 // 9 MB more resident memory for an always-on app. undici 7 has no exports map; the tests cover these paths.
 import Agent from 'undici/lib/dispatcher/agent.js';
 import apiRequest from 'undici/lib/api/api-request.js';
+import { clip } from '../log/mask.js';
 import { CloudError } from './errors.js';
 import { isObject, str } from './parse.js';
 
@@ -97,7 +98,8 @@ export class Transport {
     if (!isObject(json) || str(json.status) === undefined) {
       throw new CloudError('bad-response', `The Hoymiles cloud sent an unexpected reply (${host}).`, { httpStatus: 200 });
     }
-    return { status: str(json.status)!, message: typeof json.message === 'string' ? json.message : '', data: json.data, raw: text };
+    // The cloud's own words end up in messages and the tray: bounded here, once for every caller.
+    return { status: clip(str(json.status)!, 20), message: typeof json.message === 'string' ? clip(json.message, 200) : '', data: json.data, raw: text };
   }
 
   async close(): Promise<void> {

@@ -44,7 +44,8 @@ export interface FakeAccount {
   salt: string | null;
 }
 
-export type Fault = 'none' | 'down' | 'http500' | 'malformed' | 'slow';
+/** `huge-message`: a refusal whose message is 1 MB long (a hostile or broken cloud). */
+export type Fault = 'none' | 'down' | 'http500' | 'malformed' | 'slow' | 'huge-message';
 
 export interface JobSpec {
   /** Polls answering code 2 before the result. */
@@ -246,6 +247,7 @@ export class FakeCloud {
       if (this.fault === 'http500') return this.send(res, 500, 'Internal Server Error', 'text/plain');
       if (this.fault === 'malformed') return this.send(res, 200, '{"status":"0","data":{"flow":[', 'application/json');
       if (this.fault === 'slow') return; // never answers: the client's timeout must fire
+      if (this.fault === 'huge-message') return this.json(res, { status: '1', message: `Refused ${'x'.repeat(1024 * 1024)}` });
     }
     if (req.method !== 'POST') return this.send(res, 405, 'POST only', 'text/plain');
     if (body === undefined) return this.json(res, { status: '1', message: 'Request body is not JSON' });

@@ -66,6 +66,18 @@ describe('junk on a command topic', () => {
   });
 });
 
+describe('a cloud that answers with junk', () => {
+  it('a 1 MB refusal message reaches the status and the log cut short', async () => {
+    fx.cloud.fault = 'huge-message';
+    fx.cloud.faultPath = '/pvmc/api/0/station/select_by_page_c';
+    const b = fx.bridge();
+    const snap = await waitFor(() => b.poller.snapshot().problem?.code === 'cloud-error' && b.poller.snapshot(), 10_000, 'the refusal');
+    expect(snap.problem!.message).toMatch(/^The Hoymiles cloud refused the station list: Refused x+…\.$/);
+    expect(snap.problem!.message.length).toBeLessThan(300);
+    expect(Math.max(...fx.log.lines.map((l) => l.length))).toBeLessThan(400);
+  });
+});
+
 describe('a cloud that keeps revoking tokens', () => {
   it('logs in three times, then waits (said once in the log, shown in the status); refreshes add no logins', async () => {
     fx.cloud.tokenLifetimeMs = 300;
