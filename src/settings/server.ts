@@ -175,6 +175,9 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
   const locked = (k: keyof Settings) => envFields.has(k) || isFixed(k);
 
   const envVarOf = (key: keyof Settings): string | undefined => {
+    // A password inside MQTT_URL is the one in use (see settingsFromEnv).
+    const envUrl = (opts.env ?? process.env).MQTT_URL;
+    if (key === 'mqttPassword' && envUrl && urlPassword(envUrl) !== undefined) return 'MQTT_URL';
     const name = Object.entries(ENV_VARS).find(([, v]) => v.field === key)?.[0];
     return key === 'mqttUrl' && name ? `${name} (or MQTT_BROKER/MQTT_PORT)` : name;
   };

@@ -229,6 +229,7 @@ describe('settings page', () => {
     const { html } = await page(s);
     expect(html).not.toContain('Pw-In-Url-4711');
     expect(html).toContain('mqtt://ha@broker.lan:1883');
+    expect(/id="hint-mqttPassword">Set by the environment variable <code>([^<]+)<\/code>/.exec(html)?.[1]).toBe('MQTT_URL');
   });
 
   it('a stored URL with a password is shown without it, and a save keeps the password in the secret store only', async () => {
