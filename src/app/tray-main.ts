@@ -241,7 +241,11 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       actions: {
         togglePublish: () => {
           const on = !(bridge.publisher?.isEnabled ?? false);
-          o.stores.config.publishEnabled = on; // the choice survives restarts
+          try {
+            o.stores.config.publishEnabled = on; // the choice survives restarts
+          } catch (e) {
+            log.warn('Publishing is switched for now, but the choice will not survive a restart', e);
+          }
           log.info(`publishing ${on ? 'on' : 'off'}`);
           if (!bridge.publisher && on && hasLogin(settings)) {
             // "Tray only" had no broker connection at all: start the bridge again with one.
