@@ -300,6 +300,8 @@ describe('the command line in a broken environment', () => {
     mkdirSync(cfg);
     const w = await watch(fx.broker.url);
     // A private mount namespace (unshare, as the user's own root) in which the folder is mounted read-only.
+    const probe = spawnSync('unshare', ['-rm', 'true'], { encoding: 'utf8' });
+    if (probe.status !== 0) throw new Error(`This test needs unshare (util-linux) with user namespaces: ${probe.error?.message ?? probe.stderr}`);
     const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"`;
     const r = await run('unshare', ['-rm', 'sh', '-c', script, 'sh', cfg, process.execPath, BUNDLE, '--headless'], { ...baseEnv(dir), HOYMILES_TRAY_CONFIG_DIR: cfg }, () => stateOf(w)?.charge_energy_today === 285);
     expect(r.out).toMatch(/Cannot save to the configuration folder .*: it is on a read-only file system\. The app goes on/);

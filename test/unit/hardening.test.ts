@@ -111,8 +111,24 @@ describe('login guard (a cloud that keeps ending tokens)', () => {
     }
     expect(pauses.slice(0, 6)).toEqual([5, 10, 20, 40, 60, 60]);
     expect(firsts).toBe(1);
-    // Six hours of a revoking cloud: 3 quick logins, then one per pause.
-    expect(g.today).toBeLessThanOrEqual(12);
+    // Six hours of a revoking cloud: 3 quick logins, then one after each pause (5, 10, 20, 40, 60, 60, 60, 60 min).
+    expect(g.today).toBe(11);
+  });
+
+  it('a day of a revoking cloud stops at the daily maximum (20)', () => {
+    const { g, advance } = guard();
+    g.loggedIn(false);
+    let last;
+    for (let step = 0; step < 2 * 60 * 15.5; step++) {
+      advance(30_000); // 08:00 to 23:30: without the maximum it would be 21 logins
+      last = g.check();
+      if (last) continue;
+      g.loggedIn(true);
+      advance(5_000);
+      g.tokenExpired();
+    }
+    expect(g.today).toBe(20);
+    expect(last?.reason).toBe('daily');
   });
 
   it('a token that lives 10 minutes again ends the backoff', () => {
