@@ -92,7 +92,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   });
   const refreshTray = () => tray?.update(state());
 
-  const hasLogin = (s: Settings) => !!(s.hoymilesEmail && s.hoymilesPassword);
+  /** Set up enough to run: a Hoymiles login, or the source `native`, which needs none. */
+  const hasLogin = (s: Settings) => s.source === 'native' || !!(s.hoymilesEmail && s.hoymilesPassword);
   /**
    * A broker is only contacted once there is something to publish and a broker to publish to: publishing on, or a
    * broker set up and publishing switched off in the tray (that keeps the connection, and battery control, ready).
@@ -111,7 +112,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       configDir: o.stores.dir,
       wrongPasswordRetryMs: null, // a wrong password waits for new credentials from the settings page
     });
-    b.poller.on('snapshot', (snap) => {
+    b.source.on('snapshot', (snap) => {
       snapshot = snap;
       // Not having set up the app yet is no problem worth recalling.
       if (snap.problem && snap.problem.code !== 'no-credentials' && snap.problem.message !== lastProblem?.text) noteProblem(snap.problem.message);
@@ -212,10 +213,10 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     log.info('Settings saved: restarting the bridge with them');
     const old = bridge;
     await old.stop().catch((e) => log.warn('The old bridge did not stop cleanly', e));
-    if (credentialsChanged) old.cloud.credentialsChanged();
+    if (credentialsChanged) old.cloud?.credentialsChanged();
     bridge = build(next);
     runningGeneration = target;
-    snapshot = bridge.poller.snapshot();
+    snapshot = bridge.source.snapshot();
     refreshTray();
   }
 
@@ -256,7 +257,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
           // A click is enough; a burst of clicks must not turn into a burst of cloud requests.
           if (Date.now() - lastRefreshAt < 5_000) return;
           lastRefreshAt = Date.now();
-          void bridge.poller.refreshNow().catch((e) => log.warn('Refresh failed', e));
+          void bridge.source.refreshNow().catch((e) => log.warn('Refresh failed', e));
         },
         openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)),
         quit: () => void quit(),
@@ -293,7 +294,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       last = line;
     };
     show(snapshot);
-    bridge.poller.on('snapshot', show);
+    bridge.source.on('snapshot', show);
   }
 
   process.once('SIGINT', () => void quit());

@@ -61,6 +61,16 @@ export const SECTIONS: SectionDef[] = [
     ],
   },
   {
+    id: 'source',
+    title: 'Source',
+    intro: "Where the readings come from: the Hoymiles cloud, the battery's own MQTT feed on your broker (firmware V01.05 or newer, \"MQTT Service\" switched on in S-Miles Home), or both.",
+    fields: [
+      { key: 'source', label: 'Source', kind: 'text', placeholder: 'cloud', hint: 'cloud, native (the feed only, no Hoymiles account needed) or both (the feed for live values, the cloud for names, controls and as the fallback).' },
+      { key: 'nativeDevices', label: 'Batteries on the feed', kind: 'text', placeholder: 'all found', hint: 'Serials or device ids (MSA-…), comma-separated; empty follows every battery on the broker.' },
+      { key: 'nativePublishSec', label: 'Feed publish interval', kind: 'number', unit: 's', hint: 'Live values from the feed go to Home Assistant at most this often; a change of status at once.' },
+    ],
+  },
+  {
     id: 'polling',
     title: 'Polling',
     fields: [
