@@ -260,8 +260,8 @@ export class NativeSource extends EventEmitter implements ReadingSource {
       if (s.emsMode) this.emit('ems-mode', u, s.emsMode);
     }
     if (firstData) this.log.info(`Found ${dev} on the broker: reading its feed`);
-    // Slow values are rare and wanted at once; live values wait for the throttle unless the status changed.
-    this.schedule(kind !== 'quick');
+    // Every value waits for the throttle, unless a status changed (then at once).
+    this.schedule(firstData);
   }
 
   private unitFor(dev: string): NativeUnit | undefined {
