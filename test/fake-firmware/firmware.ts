@@ -308,8 +308,9 @@ export class FakeFirmware {
     if (topic === `${ROOT}/select/${this.dev}/ems_mode/command`) {
       const options: EmsMode[] = this.o.v01 ? ['general', 'mqtt_ctrl'] : ['general', 'mqtt_ctrl', 'tou_plan'];
       if (!(options as string[]).includes(payload)) return; // unknown option: ignored
+      // Entering mqtt_ctrl starts the minute; re-asserting it does not restart it (the conservative reading).
+      if (payload === 'mqtt_ctrl' && this.state.emsMode !== 'mqtt_ctrl') this.lastSetpointAt = Date.now();
       this.setMode(payload as EmsMode);
-      if (payload === 'mqtt_ctrl') this.lastSetpointAt = Date.now(); // the minute starts now
     } else if (topic === `${ROOT}/number/${this.dev}/power_ctrl/set`) {
       if (!/^-?\d+(\.\d+)?$/.test(payload.trim())) return;
       const v = Math.max(-1000, Math.min(1000, Number(payload))); // out of range: clamped (the real behaviour is not known)
