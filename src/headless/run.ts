@@ -58,6 +58,7 @@ export async function runOnce(deps: BridgeDeps, feedWaitMs = 15_000): Promise<nu
   if (bridge.native) {
     bridge.start();
     snap = await firstFullReading(bridge, feedWaitMs);
+    if (!snap.batteries.length) snap = { ...snap, problem: snap.problem ?? bridge.native.noBatteryProblem() };
   } else snap = await bridge.poller!.pollOnce();
   await bridge.stop();
   const out = {

@@ -140,19 +140,21 @@ export class NativeSource extends EventEmitter implements ReadingSource {
   snapshot(): BridgeSnapshot {
     const now = this.now();
     const batteries = [...this.units.values()].filter((u) => u.quickAt !== undefined || u.deviceAt !== undefined).map((u) => ({ ...u.reading, fresh: this.isFresh(u, now) }));
-    let problem: Problem | undefined;
-    if (!batteries.length && now - this.startedAt >= (this.opts.noBatteryAfterMs ?? 30_000)) {
-      problem = {
-        code: 'no-battery',
-        message:
-          "No MS-A2 battery sends its own MQTT feed to this broker. In S-Miles Home switch on MQTT Service (firmware V01.05 or newer) with this broker's address" +
-          (this.opts.devices?.length ? `, or check the battery list (${this.opts.devices.join(', ')})` : '') +
-          '.',
-        since: this.startedAt,
-      };
-    }
+    const problem = !batteries.length && now - this.startedAt >= (this.opts.noBatteryAfterMs ?? 30_000) ? this.noBatteryProblem() : undefined;
     const last = Math.max(0, ...batteries.map((b) => b.updatedAt ?? 0));
     return { batteries, problem, lastSuccess: last || undefined, cycles: this.acceptedTotal };
+  }
+
+  /** What to say while no battery sends its feed to the broker. */
+  noBatteryProblem(): Problem {
+    return {
+      code: 'no-battery',
+      message:
+        "No MS-A2 battery sends its own MQTT feed to this broker. In S-Miles Home switch on MQTT Service (firmware V01.05 or newer) with this broker's address" +
+        (this.opts.devices?.length ? `, or check the battery list (${this.opts.devices.join(', ')})` : '') +
+        '.',
+      since: this.startedAt,
+    };
   }
 
   // ---- freshness ------------------------------------------------------------------------------------------
