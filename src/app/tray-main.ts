@@ -84,7 +84,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     brokerProblem: bridge.publisher?.isEnabled ? bridge.connection?.problem : undefined,
     lowSocThreshold: settings.lowSocThreshold,
     controls: bridge.controls?.stations(),
-    controlError: controlError ?? bridge.controls?.lastControlError,
+    feedControls: bridge.nativeControls ? snapshot.batteries.flatMap((b) => bridge.nativeControls!.view(b.sn) ?? []) : undefined,
+    controlError: controlError ?? bridge.controls?.lastControlError ?? bridge.nativeControls?.lastControlError,
     autostart: autostartOn,
     autostartBlocked: o.demo ? 'not in the demo' : undefined,
     demo: !!o.demo,
@@ -128,6 +129,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       refreshTray();
     });
     b.controls?.on('change', refreshTray);
+    b.nativeControls?.on('change', refreshTray);
     b.controls?.on('control-error', refreshTray);
     b.controls?.on('confirmed', () => {
       controlError = undefined;
@@ -264,6 +266,19 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
         toggleGridCharging: (sn) => {
           const current = bridge.controls?.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging')?.value;
           if (typeof current === 'boolean') void runControl(sn, 'grid_charging', !current).catch((e) => log.warn('Grid charging change failed', e));
+        },
+        setEmsMode: (sn, mode) => {
+          try {
+            bridge.nativeControls?.setMode(sn, mode);
+            controlError = undefined;
+          } catch (e) {
+            controlError = (e as Error).message;
+          }
+          refreshTray();
+        },
+        clearSetpoint: (sn) => {
+          bridge.nativeControls?.clearSetpoint(sn);
+          refreshTray();
         },
         toggleAutostart: () =>
           void (async () => {

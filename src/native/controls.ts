@@ -216,6 +216,7 @@ export class NativeControls extends EventEmitter {
     c.lastActionAt.set('ems_mode', this.now());
     c.sentMode = m;
     c.sentModeAt = this.now();
+    this.lastControlError = undefined;
     this.log.info(`Set the EMS mode of ${c.dev} to ${m}; waiting for the battery's feed to confirm it`);
     if (m !== 'mqtt_ctrl' && c.setpoint !== undefined) this.stopKeepAlive(c, `the EMS mode is now ${m}`);
     this.emit('change', c.sn);

@@ -26,7 +26,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app on the battery’s o
   beforeAll(async () => {
     if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
     broker = await startBroker();
-    firmware = await FakeFirmware.start({ url: broker.url, sn: SN, quickMs: 500, slowMs: 2_000, initial: { soc: 63, ownPower: -245 } });
+    firmware = await FakeFirmware.start({ url: broker.url, sn: SN, quickMs: 500, slowMs: 1_000, initial: { soc: 63, ownPower: -245 } });
     desktop = await startDesktop({ name: 'tray-native' });
     dir = mkdtempSync(join(tmpdir(), 'tray-native-e2e-'));
   });
@@ -71,6 +71,16 @@ describe.skipIf(process.platform !== 'linux')('the tray app on the battery’s o
     await desktop.openMenu();
     text = normaliseOcr(await desktop.ocrMenu('02-native-changed'));
     expect(text).toContain('stateofcharge:64');
+
+    // Battery control through the feed: the EMS mode the feed reports is ticked; a click sends another one.
+    await desktop.openSubmenu('Battery');
+    text = normaliseOcr(await desktop.ocrMenu('02b-native-battery-control'));
+    expect(text).toContain(`emsmodeofmsa-${SN}`);
+    expect(text).toContain('self-consumption(general)(v)');
+    expect(text).toContain('powersetpoint:none');
+    expect(await desktop.clickLabel('MQTT')).toBe(true);
+    await waitFor(() => firmware.state.emsMode === 'mqtt_ctrl', 5_000, 'firmware in mqtt_ctrl');
+    await app.waitForOutput('Set the EMS mode of MSA-280024290529 to mqtt_ctrl');
 
     const helperPid = trayHelperPid(app);
     expect(await quitThroughMenu(desktop, app, helperPid, '03-native-before-quit')).toBe(0);
