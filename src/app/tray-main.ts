@@ -21,6 +21,8 @@ import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { SettingKey, SettingValue } from '../controls/settings.js';
 import { openWithOsViewer } from '../log/file-sink.js';
+import { classifyTopic, nativeTopics } from '../native/topics.js';
+import { MAX_UNITS } from '../native/source.js';
 import { createAutostart, launchCommand } from '../platform/autostart.js';
 
 export interface TrayOptions {
@@ -345,8 +347,11 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   }
 }
 
-/** Connects once with the given values; resolves when the broker accepts, rejects with words when not. */
-export function testMqtt(url: string, user: string, password: string): Promise<void> {
+/**
+ * Connects once with the given values; resolves when the broker accepts (with the batteries whose own MQTT feed
+ * it sees within a moment, "Found MSA-… on your broker"), rejects with words when not.
+ */
+export function testMqtt(url: string, user: string, password: string, listenMs = 1_500): Promise<{ found: string[] }> {
   addSecret(password);
   return new Promise((resolve, reject) => {
     let client: ReturnType<typeof mqtt.connect>;
@@ -356,14 +361,26 @@ export function testMqtt(url: string, user: string, password: string): Promise<v
       reject(new Error(`Invalid broker URL: ${(e as Error).message}`));
       return;
     }
+    const found = new Set<string>();
+    let listening: NodeJS.Timeout | undefined;
     const done = (err?: Error) => {
       clearTimeout(timer);
+      clearTimeout(listening);
       client.end(true);
       if (err) reject(err);
-      else resolve();
+      else resolve({ found: [...found].sort() });
     };
     const timer = setTimeout(() => done(new Error('The broker did not answer within 6 seconds.')), 6_000);
-    client.once('connect', () => done());
+    client.on('message', (topic) => {
+      const t = classifyTopic(topic);
+      if (t && (t.what === 'announce' || t.what === 'state') && found.size < MAX_UNITS) found.add(t.dev);
+    });
+    client.once('connect', () => {
+      clearTimeout(timer);
+      // The callback keeps an unanswered subscription (the client ends after listenMs) from throwing.
+      client.subscribe([nativeTopics.filters[0]!, nativeTopics.filters[3]!], { qos: 0 }, () => undefined);
+      listening = setTimeout(() => done(), listenMs);
+    });
     client.once('error', (e: Error & { code?: string | number }) => {
       let where = 'broker';
       try {

@@ -664,8 +664,9 @@ const JS = `
   showFragment();
 
   document.getElementById('test-mqtt').addEventListener('click', function(){
-    runTest('test-mqtt', {url: val('f-mqttUrl'), user: val('f-mqttUser'), password: val('f-mqttPassword')}, function(out){
-      out.textContent = 'Connected to the broker.';
+    runTest('test-mqtt', {url: val('f-mqttUrl'), user: val('f-mqttUser'), password: val('f-mqttPassword')}, function(out, r){
+      var found = (r && r.found) || [];
+      out.textContent = 'Connected to the broker.' + (found.length ? ' Found ' + found.join(', ') + ' on your broker: set Source to native (no Hoymiles account needed) or both to read the feed the battery sends itself.' : '');
     });
   });
 
@@ -727,7 +728,8 @@ const JS = `
       use.disabled = true; broker = null;
       var body = {url: val('wz-url'), user: val('wz-user'), password: val('wz-mqtt-password')};
       wzTest('wz-test-mqtt', 'wz-mqtt-result', '/api/test-mqtt', body, function(out, r){
-        out.textContent = 'Connected to ' + r.url + '.';
+        var found = r.found || [];
+        out.textContent = 'Connected to ' + r.url + '.' + (found.length ? ' Found ' + found.join(', ') + ' on your broker: the app can read the feed the battery sends itself (Source native or both, on the full settings page).' : '');
         document.getElementById('wz-url').value = r.url;
         broker = {url: r.url, user: body.user, password: body.password};
         use.disabled = false;
