@@ -204,6 +204,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       broker: c && bridge.publisher?.isEnabled ? { connected: c.connected, problem: c.problem, kind: c.problemKind, where: c.where } : undefined,
       lastProblem,
       now: Date.now(),
+      source: settings.source,
     });
   }
 
