@@ -104,6 +104,8 @@ export function powerWords(b: Pick<BatteryReading, 'status' | 'batteryPower'>): 
       return `Discharging ${watts(b.batteryPower)}`;
     case 'standby':
       return 'Standby';
+    case 'lock':
+      return 'Locked'; // the battery's own feed only; the firmware does not say what it means
     default:
       return `Power: ${MISSING}`;
   }

@@ -100,6 +100,7 @@ describe('battery block', () => {
   test('charging, discharging and standby in words', () => {
     expect(powerWords({ status: 'charge', batteryPower: -245 })).toBe('Charging 245 W');
     expect(powerWords({ status: 'discharge', batteryPower: 310.4 })).toBe('Discharging 310 W');
+    expect(powerWords({ status: 'lock', batteryPower: 0 })).toBe('Locked');
     expect(powerWords({ status: 'standby', batteryPower: 2 })).toBe('Standby');
     expect(powerWords({ status: 'standby', batteryPower: 0 })).toBe('Standby');
     // Status missing: derived from the sign (HA convention: + = discharging) with the standby dead band.
