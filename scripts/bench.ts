@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { FakeCloud, TEST_ACCOUNT } from '../test/fake-cloud/server.js';
 import { startBroker, watch } from '../test/helpers/broker.js';
 import { missingDesktopTools, startDesktop } from '../test/helpers/desktop.js';
+import { benchNative } from './bench-native.js';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 10_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   console.log(`\nhoymiles-tray benchmark (Node ${process.version}, interval ${INTERVAL_S * 1000} ms)\n`);
   for (const [k, v, aim] of rows) console.log(`${k.padEnd(w0)}  ${v}${aim ? `   [aim ${aim}]` : ''}`);
+  for (const [k, v, aim] of await benchNative(root)) console.log(`${k.padEnd(w0)}  ${v}${aim ? `   [aim ${aim}]` : ''}`);
 }
 
 /** The tray app (the same bundle, no flag) on a private headless desktop: time to the docked icon, memory after a minute. */

@@ -1,13 +1,14 @@
 /**
  * Composition: settings and stores in, a running bridge out. Data flows one way:
- * cloud client → poller (core) → sinks (MQTT publisher here; tray and notifier attach to `poller` too).
+ * sources (cloud poller, the battery's own feed, or both combined) → sinks (MQTT publisher here; tray and
+ * notifier attach to `source` too).
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CloudClient, type CloudClientOptions, type SessionStore } from '../cloud/client.js';
 import { JobRunner } from '../cloud/jobs.js';
 import type { SecretStore } from '../config/secrets.js';
-import type { Settings } from '../config/settings.js';
+import { nativeDeviceList, usesCloud, usesNative, type Settings } from '../config/settings.js';
 import { EnergyCounters, readCounters, type CounterSnapshot } from '../core/energy-counters.js';
 import { BatteryControls } from '../controls/battery-controls.js';
 import { Poller } from '../core/poller.js';
@@ -16,6 +17,10 @@ import { clip } from '../log/mask.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { MqttPublisher, type KeyValueStore } from '../mqtt/publisher.js';
 import { topics } from '../mqtt/topics.js';
+import { CombinedSource } from '../core/combined.js';
+import type { ReadingSource } from '../core/source.js';
+import { NativeControls, isNativeControlKey, type NativeControlsOptions } from '../native/controls.js';
+import { NativeSource, type NativeSourceOptions } from '../native/source.js';
 
 declare const __APP_VERSION__: string | undefined;
 export const APP_VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
@@ -45,16 +50,26 @@ export interface BridgeDeps {
     loginGuard?: CloudClientOptions['loginGuard'];
     /** Battery controls: job polling, rate limit and how often the settings are re-read. */
     controls?: { pollIntervalMs?: number; maxPolls?: number; rateLimitMs?: number; readIntervalMs?: number; retryReadMs?: number };
+    /** The battery's feed: staleness windows, ticks. */
+    native?: Partial<Pick<NativeSourceOptions, 'liveStaleMs' | 'slowStaleMs' | 'tickMs' | 'malformedLogMs' | 'noBatteryAfterMs'>>;
+    nativeControls?: Partial<Pick<NativeControlsOptions, 'keepAliveMs' | 'echoGuardMs' | 'rateLimitMs'>>;
   };
 }
 
 export interface Bridge {
-  cloud: CloudClient;
-  poller: Poller;
+  /** Where the sinks get their snapshots: the cloud poller, the battery's feed, or both combined. */
+  source: ReadingSource;
+  /** The Hoymiles cloud (sources cloud and both). */
+  cloud?: CloudClient;
+  poller?: Poller;
+  /** The battery's own MQTT feed (sources native and both). */
+  native?: NativeSource;
   connection?: MqttConnection;
   publisher?: MqttPublisher;
-  /** Grid charging, input power, reserve SoC and refresh (with MQTT only): for the tray too. */
+  /** Grid charging, input power, reserve SoC and refresh through the cloud (with MQTT only): for the tray too. */
   controls?: BatteryControls;
+  /** EMS mode and power setpoint through the feed (with MQTT only). */
+  nativeControls?: NativeControls;
   start(): void;
   stop(): Promise<void>;
 }
@@ -150,54 +165,98 @@ export function createBridge(d: BridgeDeps): Bridge {
   const s = d.settings;
   const log = d.logger;
   const state = checkedState(d.state, log.child('config'));
-  const cloud = new CloudClient({
-    baseUrl: s.apiUrl || undefined,
-    credentials: () => (s.hoymilesEmail && s.hoymilesPassword ? { email: s.hoymilesEmail, password: s.hoymilesPassword } : undefined),
-    session: sessionStore(d.secrets, state),
-    logger: log.child('cloud'),
-    wrongPasswordRetryMs: d.wrongPasswordRetryMs,
-    loginGuard: d.tuning?.loginGuard,
-  });
+  const publishing = d.mqtt !== false;
   const counters = new EnergyCounters(counterPersistence(state));
   if (counters.loadProblem) log.child('core').warn(counters.loadProblem);
-  const poller = new Poller(cloud, {
-    intervalMs: s.intervalSec * 1000,
-    stationIntervalMs: s.stationIntervalSec * 1000,
-    stationIds: s.stationIds,
-    counters,
-    logger: log.child('core'),
-    staleAfterMs: d.tuning?.staleAfterMs,
-    maxBackoffMs: d.tuning?.maxBackoffMs,
-  });
+  const t = d.tuning;
 
+  // The broker: for publishing, and for reading the battery's own feed (also with `--once`).
   let connection: MqttConnection | undefined;
-  let publisher: MqttPublisher | undefined;
-  let controls: BatteryControls | undefined;
-  if (d.mqtt !== false) {
-    const ct = d.tuning?.controls;
-    const ctl = new BatteryControls({
-      jobs: new JobRunner(cloud, { logger: log.child('controls'), pollIntervalMs: ct?.pollIntervalMs, maxPolls: ct?.maxPolls }),
-      refresh: () => poller.refreshNow(),
-      base: s.baseTopic,
-      logger: log.child('controls'),
-      rateLimitMs: ct?.rateLimitMs,
-      readIntervalMs: ct?.readIntervalMs,
-      retryReadMs: ct?.retryReadMs,
-    });
-    controls = ctl;
+  if (publishing || usesNative(s)) {
+    const stable = s.mqttClientId || stableClientId(d.configDir);
     connection = new MqttConnection({
       url: s.mqttUrl,
       username: s.mqttUser,
       password: s.mqttPassword,
       caFile: s.mqttCaFile || undefined,
       insecure: s.mqttInsecure,
-      clientId: s.mqttClientId || stableClientId(d.configDir),
-      will: { topic: topics.bridgeState(s.baseTopic), payload: 'offline' },
+      // A reader that publishes nothing (`--once`, tray only) must not take over a bridge's session, nor leave a will.
+      clientId: publishing ? stable : `${stable}-reader`.slice(0, 64),
+      will: publishing ? { topic: topics.bridgeState(s.baseTopic), payload: 'offline' } : undefined,
       logger: log.child('mqtt'),
-      reconnectMs: d.tuning?.reconnectMs,
+      reconnectMs: t?.reconnectMs,
     });
+  }
+
+  let cloud: CloudClient | undefined;
+  let poller: Poller | undefined;
+  let native: NativeSource | undefined;
+  let combined: CombinedSource | undefined;
+  if (usesNative(s)) {
+    native = new NativeSource({
+      connection: connection!,
+      devices: nativeDeviceList(s),
+      publishMs: s.nativePublishSec * 1000,
+      counters,
+      logger: log.child('feed'),
+      ...t?.native,
+    });
+  }
+  if (usesCloud(s)) {
+    cloud = new CloudClient({
+      baseUrl: s.apiUrl || undefined,
+      credentials: () => (s.hoymilesEmail && s.hoymilesPassword ? { email: s.hoymilesEmail, password: s.hoymilesPassword } : undefined),
+      session: sessionStore(d.secrets, state),
+      logger: log.child('cloud'),
+      wrongPasswordRetryMs: d.wrongPasswordRetryMs,
+      loginGuard: t?.loginGuard,
+    });
+    poller = new Poller(cloud, {
+      intervalMs: s.intervalSec * 1000,
+      stationIntervalMs: s.stationIntervalSec * 1000,
+      stationIds: s.stationIds,
+      counters,
+      logger: log.child('core'),
+      staleAfterMs: t?.staleAfterMs,
+      maxBackoffMs: t?.maxBackoffMs,
+      // Source "both": no cloud live reads while the battery's own feed is fresh.
+      liveWanted: native ? (sn) => !combined!.feedFresh(sn) : undefined,
+    });
+  }
+  if (poller && native) combined = new CombinedSource(poller, native, log.child('core'));
+  const source: ReadingSource = combined ?? poller ?? native!;
+
+  let publisher: MqttPublisher | undefined;
+  let controls: BatteryControls | undefined;
+  let nativeControls: NativeControls | undefined;
+  if (publishing) {
+    const ct = t?.controls;
+    const conn = connection!;
+    if (cloud) {
+      controls = new BatteryControls({
+        jobs: new JobRunner(cloud, { logger: log.child('controls'), pollIntervalMs: ct?.pollIntervalMs, maxPolls: ct?.maxPolls }),
+        refresh: () => source.refreshNow(),
+        base: s.baseTopic,
+        logger: log.child('controls'),
+        rateLimitMs: ct?.rateLimitMs,
+        readIntervalMs: ct?.readIntervalMs,
+        retryReadMs: ct?.retryReadMs,
+      });
+    }
+    if (native) {
+      nativeControls = new NativeControls({
+        feed: native,
+        publish: (topic, payload) => conn.publish(topic, payload, { qos: 1, retain: false }),
+        base: s.baseTopic,
+        logger: log.child('controls'),
+        rateLimitMs: ct?.rateLimitMs,
+        ...t?.nativeControls,
+      });
+    }
+    const ctl = controls;
+    const nctl = nativeControls;
     publisher = new MqttPublisher({
-      connection,
+      connection: conn,
       base: s.baseTopic,
       prefix: s.discoveryPrefix,
       discovery: s.discoveryEnabled,
@@ -206,33 +265,49 @@ export function createBridge(d: BridgeDeps): Bridge {
       logger: log.child('mqtt'),
       store: state,
       enabled: s.publishEnabled,
-      birthDelayMs: d.tuning?.birthDelayMs,
-      extraComponents: (sn) => ctl.components(sn),
-      extraState: (sn) => ctl.state(sn),
-      onCommand: (sn, key, payload, packet) => ctl.onCommand(sn, key, payload, packet),
+      birthDelayMs: t?.birthDelayMs,
+      extraComponents: (sn) => ({ ...ctl?.components(sn), ...nctl?.components(sn) }),
+      extraState: (sn) => {
+        const a = ctl?.state(sn);
+        const b = nctl?.state(sn);
+        return a || b ? { ...a, ...b } : undefined;
+      },
+      onCommand: (sn, key, payload, packet) => {
+        if (nctl && isNativeControlKey(key)) nctl.onCommand(sn, key, payload, packet);
+        else if (ctl) ctl.onCommand(sn, key, payload, packet);
+        else log.child('controls').warn(`Refused the command on ${topics.command(s.baseTopic, sn, key).slice(0, 200)}: there is no control "${key.slice(0, 40)}"`);
+      },
     });
     const pub = publisher;
-    poller.on('snapshot', (snap) => {
-      ctl.onSnapshot(snap);
+    source.on('snapshot', (snap) => {
+      // The cloud's controls belong to the batteries the cloud knows (a station id).
+      ctl?.onSnapshot({ ...snap, batteries: snap.batteries.filter((b) => b.stationId > 0) });
       pub.onSnapshot(snap);
     });
     // Confirmed values go out at once; a failed write re-sends everything so Home Assistant snaps back.
-    ctl.on('change', (_sn, force) => (force ? pub.republish() : pub.onSnapshot(poller.snapshot())));
+    ctl?.on('change', (_sn, force) => (force ? pub.republish() : pub.onSnapshot(source.snapshot())));
+    nctl?.on('change', () => pub.onSnapshot(source.snapshot()));
   }
 
   return {
+    source,
     cloud,
     poller,
+    native,
     connection,
     publisher,
     controls,
-    start: () => poller.start(),
+    nativeControls,
+    start: () => source.start(),
     async stop() {
+      // Hand the battery back (EMS mode general) while the broker is still there.
+      await nativeControls?.stop();
       // `offline` first: a cycle or a settings job still waiting on the cloud must not delay it.
-      await publisher?.shutdown();
+      if (publisher) await publisher.shutdown();
+      else await connection?.close();
       await controls?.stop();
-      await poller.stop();
-      await cloud.close();
+      await source.stop();
+      await cloud?.close();
     },
   };
 }

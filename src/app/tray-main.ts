@@ -21,6 +21,8 @@ import type { Stores } from './stores.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { SettingKey, SettingValue } from '../controls/settings.js';
 import { openWithOsViewer } from '../log/file-sink.js';
+import { classifyTopic, nativeTopics } from '../native/topics.js';
+import { MAX_UNITS } from '../native/source.js';
 import { createAutostart, launchCommand } from '../platform/autostart.js';
 
 export interface TrayOptions {
@@ -84,7 +86,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     brokerProblem: bridge.publisher?.isEnabled ? bridge.connection?.problem : undefined,
     lowSocThreshold: settings.lowSocThreshold,
     controls: bridge.controls?.stations(),
-    controlError: controlError ?? bridge.controls?.lastControlError,
+    feedControls: bridge.nativeControls ? snapshot.batteries.flatMap((b) => bridge.nativeControls!.view(b.sn) ?? []) : undefined,
+    controlError: controlError ?? bridge.controls?.lastControlError ?? bridge.nativeControls?.lastControlError,
     autostart: autostartOn,
     autostartBlocked: o.demo ? 'not in the demo' : undefined,
     demo: !!o.demo,
@@ -92,7 +95,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   });
   const refreshTray = () => tray?.update(state());
 
-  const hasLogin = (s: Settings) => !!(s.hoymilesEmail && s.hoymilesPassword);
+  /** Set up enough to run: a Hoymiles login, or the source `native`, which needs none. */
+  const hasLogin = (s: Settings) => s.source === 'native' || !!(s.hoymilesEmail && s.hoymilesPassword);
   /**
    * A broker is only contacted once there is something to publish and a broker to publish to: publishing on, or a
    * broker set up and publishing switched off in the tray (that keeps the connection, and battery control, ready).
@@ -111,7 +115,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       configDir: o.stores.dir,
       wrongPasswordRetryMs: null, // a wrong password waits for new credentials from the settings page
     });
-    b.poller.on('snapshot', (snap) => {
+    b.source.on('snapshot', (snap) => {
       snapshot = snap;
       // Not having set up the app yet is no problem worth recalling.
       if (snap.problem && snap.problem.code !== 'no-credentials' && snap.problem.message !== lastProblem?.text) noteProblem(snap.problem.message);
@@ -127,6 +131,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       refreshTray();
     });
     b.controls?.on('change', refreshTray);
+    b.nativeControls?.on('change', refreshTray);
     b.controls?.on('control-error', refreshTray);
     b.controls?.on('confirmed', () => {
       controlError = undefined;
@@ -199,6 +204,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       broker: c && bridge.publisher?.isEnabled ? { connected: c.connected, problem: c.problem, kind: c.problemKind, where: c.where } : undefined,
       lastProblem,
       now: Date.now(),
+      source: settings.source,
     });
   }
 
@@ -212,10 +218,10 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     log.info('Settings saved: restarting the bridge with them');
     const old = bridge;
     await old.stop().catch((e) => log.warn('The old bridge did not stop cleanly', e));
-    if (credentialsChanged) old.cloud.credentialsChanged();
+    if (credentialsChanged) old.cloud?.credentialsChanged();
     bridge = build(next);
     runningGeneration = target;
-    snapshot = bridge.poller.snapshot();
+    snapshot = bridge.source.snapshot();
     refreshTray();
   }
 
@@ -260,13 +266,26 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
           // A click is enough; a burst of clicks must not turn into a burst of cloud requests.
           if (Date.now() - lastRefreshAt < 5_000) return;
           lastRefreshAt = Date.now();
-          void bridge.poller.refreshNow().catch((e) => log.warn('Refresh failed', e));
+          void bridge.source.refreshNow().catch((e) => log.warn('Refresh failed', e));
         },
         openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)),
         quit: () => void quit(),
         toggleGridCharging: (sn) => {
           const current = bridge.controls?.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging')?.value;
           if (typeof current === 'boolean') void runControl(sn, 'grid_charging', !current).catch((e) => log.warn('Grid charging change failed', e));
+        },
+        setEmsMode: (sn, mode) => {
+          try {
+            bridge.nativeControls?.setMode(sn, mode);
+            controlError = undefined;
+          } catch (e) {
+            controlError = (e as Error).message;
+          }
+          refreshTray();
+        },
+        clearSetpoint: (sn) => {
+          bridge.nativeControls?.clearSetpoint(sn);
+          refreshTray();
         },
         toggleAutostart: () =>
           void (async () => {
@@ -297,7 +316,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       last = line;
     };
     show(snapshot);
-    bridge.poller.on('snapshot', show);
+    bridge.source.on('snapshot', show);
   }
 
   process.once('SIGINT', () => void quit());
@@ -341,8 +360,11 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   }
 }
 
-/** Connects once with the given values; resolves when the broker accepts, rejects with words when not. */
-export function testMqtt(url: string, user: string, password: string): Promise<void> {
+/**
+ * Connects once with the given values; resolves when the broker accepts (with the batteries whose own MQTT feed
+ * it sees within a moment, "Found MSA-… on your broker"), rejects with words when not.
+ */
+export function testMqtt(url: string, user: string, password: string, listenMs = 1_500): Promise<{ found: string[] }> {
   addSecret(password);
   return new Promise((resolve, reject) => {
     let client: ReturnType<typeof mqtt.connect>;
@@ -352,14 +374,26 @@ export function testMqtt(url: string, user: string, password: string): Promise<v
       reject(new Error(`Invalid broker URL: ${(e as Error).message}`));
       return;
     }
+    const found = new Set<string>();
+    let listening: NodeJS.Timeout | undefined;
     const done = (err?: Error) => {
       clearTimeout(timer);
+      clearTimeout(listening);
       client.end(true);
       if (err) reject(err);
-      else resolve();
+      else resolve({ found: [...found].sort() });
     };
     const timer = setTimeout(() => done(new Error('The broker did not answer within 6 seconds.')), 6_000);
-    client.once('connect', () => done());
+    client.on('message', (topic) => {
+      const t = classifyTopic(topic);
+      if (t && (t.what === 'announce' || t.what === 'state') && found.size < MAX_UNITS) found.add(t.dev);
+    });
+    client.once('connect', () => {
+      clearTimeout(timer);
+      // The callback keeps an unanswered subscription (the client ends after listenMs) from throwing.
+      client.subscribe([nativeTopics.filters[0]!, nativeTopics.filters[3]!], { qos: 0 }, () => undefined);
+      listening = setTimeout(() => done(), listenMs);
+    });
     client.once('error', (e: Error & { code?: string | number }) => {
       let where = 'broker';
       try {

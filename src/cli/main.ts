@@ -24,7 +24,8 @@ Usage: hoymiles-tray [--headless | --once | --demo] [--settings] [--debug]
 
 Environment (the original script's names work): HOYMILES_USER, HOYMILES_PASSWORD, MQTT_BROKER, MQTT_PORT,
 MQTT_USER, MQTT_PASSWORD, MQTT_TOPIC, REQUEST_INTERVAL_SECONDS, STATION_DATA_INTERVAL, DEBUG, and
-MQTT_URL, HOYMILES_API_URL, HOYMILES_TRAY_CONFIG_DIR. See README.md for all of them.
+MQTT_URL, HOYMILES_API_URL, HOYMILES_TRAY_CONFIG_DIR, HOYMILES_SOURCE (cloud, native, both), NATIVE_DEVICES,
+NATIVE_PUBLISH_SECONDS. See README.md for all of them.
 `;
 
 export async function main(argv: string[]): Promise<number | undefined> {
@@ -88,8 +89,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
   if (settings.debug) logger.level = 'debug';
 
   if (flags.has('--headless') || flags.has('--once')) {
-    if (!settings.hoymilesEmail || !settings.hoymilesPassword) {
-      process.stderr.write('Configuration error:\nSet HOYMILES_USER and HOYMILES_PASSWORD (or save them once in the tray app\'s settings).\n');
+    if (settings.source !== 'native' && (!settings.hoymilesEmail || !settings.hoymilesPassword)) {
+      process.stderr.write(
+        "Configuration error:\nSet HOYMILES_USER and HOYMILES_PASSWORD (or save them once in the tray app's settings), or HOYMILES_SOURCE=native to read only the battery's own MQTT feed.\n",
+      );
       return 2;
     }
     const { runHeadless, runOnce } = await import('../headless/run.js');

@@ -40,6 +40,9 @@ export const ENV_VARS: Record<string, VarSpec> = {
   STATION_DATA_INTERVAL: { field: 'stationIntervalSec', kind: 'number', help: 'seconds between energy/temperature reads, 1–86400' },
   LOW_SOC_THRESHOLD: { field: 'lowSocThreshold', kind: 'number', help: 'low state-of-charge warning, 0–100 %' },
   DEBUG: { field: 'debug', kind: 'bool', help: 'true/false' },
+  HOYMILES_SOURCE: { field: 'source', kind: 'string', help: 'cloud, native or both' },
+  NATIVE_DEVICES: { field: 'nativeDevices', kind: 'string', help: 'comma-separated serials or device ids on the feed (default: all)' },
+  NATIVE_PUBLISH_SECONDS: { field: 'nativePublishSec', kind: 'number', help: 'seconds between re-publishes of live feed values, 1–3600' },
 };
 
 function parseBool(v: string): boolean | undefined {
@@ -62,7 +65,7 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
   for (const [name, spec] of Object.entries(ENV_VARS)) {
     const raw = env[name];
     if (raw === undefined) continue;
-    if (spec.kind === 'string') set(spec.field, raw.trim() as never);
+    if (spec.kind === 'string') set(spec.field, (spec.field === 'source' ? raw.trim().toLowerCase() : raw.trim()) as never);
     else if (spec.kind === 'bool') {
       const b = parseBool(raw);
       if (b === undefined) problems.push(`${name}="${envValueForMessage(env, name)}" is not valid: use true or false.`);
@@ -98,6 +101,10 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
   // Field checks, reported with the variable that set the field.
   const errors = validateSettings(s);
   for (const [field, message] of Object.entries(errors)) {
+    if (field === 'nativeCompat' && (fromEnv.has('source') || fromEnv.has('nativeCompat'))) {
+      problems.push(`HOYMILES_SOURCE=${s.source} and MQTT_NATIVE_COMPAT=true exclude each other: ${message}`);
+      continue;
+    }
     const name = Object.entries(ENV_VARS).find(([, v]) => v.field === field)?.[0] ?? (field === 'mqttUrl' ? 'MQTT_BROKER/MQTT_PORT' : field);
     if (fromEnv.has(field as keyof Settings)) problems.push(`${name}="${envValueForMessage(env, name)}" is not valid: ${message}`);
   }

@@ -29,6 +29,25 @@ export interface Settings {
   nativeCompat: boolean;
   publishEnabled: boolean;
   debug: boolean;
+  /** Where readings come from: the Hoymiles cloud, the battery's own MQTT feed on the broker, or both. */
+  source: Source;
+  /** Serials or firmware device ids (MSA-<sn>) to follow on the feed, comma-separated; empty = every one found. */
+  nativeDevices: string;
+  /** Live values from the feed go out at most this often (a change of status at once). */
+  nativePublishSec: number;
+}
+
+export const SOURCES = ['cloud', 'native', 'both'] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** The source needs the Hoymiles account (names, controls, fallback). */
+export const usesCloud = (s: Pick<Settings, 'source'>): boolean => s.source !== 'native';
+/** The source reads the firmware's feed on the broker. */
+export const usesNative = (s: Pick<Settings, 'source'>): boolean => s.source !== 'cloud';
+
+/** NATIVE_DEVICES as a list: trimmed, empty entries dropped. */
+export function nativeDeviceList(s: Pick<Settings, 'nativeDevices'>): string[] {
+  return s.nativeDevices.split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean);
 }
 
 export const SECRET_FIELDS = ['hoymilesPassword', 'mqttPassword'] as const;
@@ -56,6 +75,9 @@ export const DEFAULTS: Settings = {
   nativeCompat: false,
   publishEnabled: true,
   debug: false,
+  source: 'cloud',
+  nativeDevices: '',
+  nativePublishSec: 5,
 };
 
 export type FieldErrors = Partial<Record<keyof Settings, string>>;
@@ -88,6 +110,13 @@ export function validateSettings(s: Settings): FieldErrors {
     e.lowSocThreshold = 'A whole percentage from 0 to 100.';
   }
   if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = 'Station ids are positive whole numbers, separated by commas.';
+  if (!(SOURCES as readonly string[]).includes(s.source)) e.source = 'One of cloud, native or both.';
+  else if (usesNative(s) && s.nativeCompat) {
+    // Our copy of the firmware's topics would feed back into the native source as if the battery sent it.
+    e.nativeCompat = `Native compatibility publishing copies the battery's own topics; with the source "${s.source}" the app reads those topics, so it would read its own copies. Switch one of them off.`;
+  }
+  if (nativeDeviceList(s).some((d) => !/^[A-Za-z0-9_-]{1,64}$/.test(d))) e.nativeDevices = 'Serials or device ids (letters, digits, - and _), separated by commas.';
+  if (!(s.nativePublishSec >= 1 && s.nativePublishSec <= 3600)) e.nativePublishSec = 'Seconds between re-publishes of live values from the feed: 1 to 3600.';
   return e;
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { EnergyCounters } from './energy-counters.js';
 import { parseInverter, parseLive, parseStationEnergy } from './readings.js';
 import type { BatteryReading, BridgeSnapshot, Problem, ProblemCode } from './snapshot.js';
+import { emitSnapshot, type ReadingSource } from './source.js';
 
 export interface PollerOptions {
   intervalMs: number;
@@ -24,6 +25,11 @@ export interface PollerOptions {
   maxBackoffMs?: number;
   /** Data older than this is stale (default: max(3 × interval, 2 min)). */
   staleAfterMs?: number;
+  /**
+   * Asked before every live read: false skips it (the battery's own feed is fresh, source "both"). Station
+   * list, energy and temperature reads go on at their slower rhythm.
+   */
+  liveWanted?: (masterSn: string) => boolean;
 }
 
 /** The station list rarely changes: re-read it this often (and after errors that hint it changed). */
@@ -33,7 +39,7 @@ export declare interface Poller {
   on(event: 'snapshot', listener: (s: BridgeSnapshot) => void): this;
 }
 
-export class Poller extends EventEmitter {
+export class Poller extends EventEmitter implements ReadingSource {
   private stations?: Station[];
   private stationsAt = 0;
   private readonly streams = new Map<number, LiveStream>();
@@ -148,15 +154,7 @@ export class Poller extends EventEmitter {
   }
 
   private emitSnapshot(): void {
-    const snap = this.snapshot();
-    // Each sink on its own: one sink's bug must neither stop the loop nor starve the others.
-    for (const listener of this.listeners('snapshot') as ((s: BridgeSnapshot) => void)[]) {
-      try {
-        listener(snap);
-      } catch (e) {
-        this.opts.logger.error('A consumer of the readings failed', e);
-      }
-    }
+    emitSnapshot(this, this.snapshot(), (e) => this.opts.logger.error('A consumer of the readings failed', e));
   }
 
   private async pollAll(waitForDetails: boolean): Promise<void> {
@@ -229,6 +227,8 @@ export class Poller extends EventEmitter {
   }
 
   private async pollStation(station: Station): Promise<void> {
+    // Source "both": no live read while the battery's own feed is fresh (energy and temperature still come, beside).
+    if (this.opts.liveWanted && !this.opts.liveWanted(station.batteries[0]!.sn)) return;
     const env = await this.streams.get(station.sid)!.read();
     const master = this.readings.get(station.batteries[0]!.sn)!;
     if (!hasFlow(env.data)) {

@@ -7,7 +7,8 @@
  */
 import { isObject, num, str } from '../cloud/parse.js';
 
-export type BatteryStatus = 'charge' | 'discharge' | 'standby';
+/** `lock` comes only from the battery's own feed (its meaning is not documented). */
+export type BatteryStatus = 'charge' | 'discharge' | 'standby' | 'lock';
 
 /** Below this many watts the battery counts as standing by (the cloud reports a few W of noise). */
 export const STANDBY_DEADBAND_W = 5;

@@ -13,6 +13,14 @@ export interface BatteryReading extends LiveValues {
   chargedToday?: number;
   dischargedToday?: number;
   firmware?: string;
+  /** From the battery's own feed only (device/state): battery voltage (V), current (A), Wi-Fi signal (dBm). */
+  batteryVoltage?: number;
+  batteryCurrent?: number;
+  signal?: number;
+  /** The running EMS mode as the feed reports it (system/state, master only). */
+  emsMode?: 'general' | 'mqtt_ctrl' | 'tou_plan';
+  /** Which source the live values came from. */
+  source?: 'cloud' | 'native';
   /** When the last live read for this battery succeeded (ms since epoch). */
   updatedAt?: number;
   /** Recent enough to show as current; false when reads fail or the login is broken. */

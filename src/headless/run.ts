@@ -7,13 +7,17 @@ import { createBridge, type Bridge, type BridgeDeps } from '../app/bridge.js';
 export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
   const log = deps.logger;
   const s = deps.settings;
+  const from =
+    s.source === 'native'
+      ? `the battery's own MQTT feed (published at most every ${s.nativePublishSec} s)`
+      : `${s.source === 'both' ? "the battery's own MQTT feed while fresh, else " : ''}live data every ${s.intervalSec} s, energy and temperature every ${s.stationIntervalSec} s`;
   log.info(
-    `hoymiles-tray headless: live data every ${s.intervalSec} s, energy and temperature every ${s.stationIntervalSec} s, ` +
+    `hoymiles-tray headless: ${from}, ` +
       `MQTT ${maskUrl(s.mqttUrl)} base topic "${s.baseTopic}", discovery ${s.discoveryEnabled ? `under "${s.discoveryPrefix}"` : 'off'}`,
   );
   const bridge = createBridge(deps);
   let last: string | undefined;
-  bridge.poller.on('snapshot', (snap) => {
+  bridge.source.on('snapshot', (snap) => {
     const line = summary(snap);
     // A problem was logged where it arose (the poller, the cloud client): here it is only a repeat.
     if (line !== last && !snap.problem) log.info(line);
@@ -37,19 +41,27 @@ function enableDiagnostics(bridge: Bridge): void {
       rss: m.rss,
       cpuUserUs: r.userCPUTime,
       cpuSystemUs: r.systemCPUTime,
-      cycles: bridge.poller.snapshot().cycles,
-      requests: bridge.cloud.transport.requestCount,
-      logins: bridge.cloud.loginCount,
+      cycles: bridge.source.snapshot().cycles,
+      requests: bridge.cloud?.transport.requestCount ?? 0,
+      logins: bridge.cloud?.loginCount ?? 0,
       published: bridge.connection?.publishedCount ?? 0,
     };
     process.stdout.write(`diagnostics: ${JSON.stringify(line)}\n`);
   });
 }
 
-/** One poll with station data, no broker. Exit code 0 only if every battery has fresh data. */
-export async function runOnce(deps: BridgeDeps): Promise<number> {
+/**
+ * One reading, nothing published. Cloud: one poll with station data. The battery's feed (native, both): up to
+ * `feedWaitMs` (15 s) for the first full reading. Exit code 0 only if every battery has fresh data.
+ */
+export async function runOnce(deps: BridgeDeps, feedWaitMs = 15_000): Promise<number> {
   const bridge = createBridge({ ...deps, mqtt: false });
-  const snap = await bridge.poller.pollOnce();
+  let snap: BridgeSnapshot;
+  if (bridge.native) {
+    bridge.start();
+    snap = await firstFullReading(bridge, feedWaitMs);
+    if (!snap.batteries.length) snap = { ...snap, problem: snap.problem ?? bridge.native.noBatteryProblem() };
+  } else snap = await bridge.poller!.pollOnce();
   await bridge.stop();
   const out = {
     ok: !snap.problem && snap.batteries.length > 0,
@@ -60,12 +72,34 @@ export async function runOnce(deps: BridgeDeps): Promise<number> {
   return out.ok ? 0 : 1;
 }
 
+/** Resolves when every battery on the feed has live and slow values (and the cloud, if used, had a cycle). */
+function firstFullReading(bridge: Bridge, waitMs: number): Promise<BridgeSnapshot> {
+  const full = () => {
+    const feed = bridge.native!.snapshot();
+    const cloudDone = !bridge.poller || bridge.poller.snapshot().cycles > 0;
+    const complete = feed.batteries.length > 0 && feed.batteries.every((b) => b.fresh && b.temperature !== undefined && (!b.master || b.chargedToday !== undefined));
+    return cloudDone && complete;
+  };
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      bridge.source.off('snapshot', check);
+      resolve(bridge.source.snapshot());
+    };
+    const check = () => {
+      if (full()) done();
+    };
+    const timer = setTimeout(done, waitMs);
+    bridge.source.on('snapshot', check);
+  });
+}
+
 export function summary(snap: BridgeSnapshot): string {
   if (snap.problem) return `Problem: ${snap.problem.message}`;
   return snap.batteries
     .map((b) => {
       const p = b.batteryPower;
-      const what = p === undefined ? 'power unknown' : b.status === 'standby' ? 'standby' : `${b.status === 'charge' ? 'charging' : 'discharging'} ${Math.abs(p)} W`;
+      const what = p === undefined ? 'power unknown' : b.status === 'standby' || b.status === 'lock' ? b.status : `${b.status === 'charge' ? 'charging' : 'discharging'} ${Math.abs(p)} W`;
       return `${b.sn}: ${b.soc ?? '–'} %, ${what}${b.live ? '' : ' (not live)'}`;
     })
     .join('; ');

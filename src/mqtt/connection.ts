@@ -17,7 +17,8 @@ export interface ConnectionOptions {
   caFile?: string;
   insecure?: boolean;
   clientId: string;
-  will: { topic: string; payload: string };
+  /** The retained last will; none for a short-lived reader (`--once`). */
+  will?: { topic: string; payload: string };
   logger: Logger;
   /** First reconnect delay; doubles up to maxReconnectMs. */
   reconnectMs?: number;
@@ -64,7 +65,7 @@ export class MqttConnection extends EventEmitter {
       // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers (~6 MB of heap) for message ids.
       writeCache: false,
       resubscribe: true,
-      will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true },
+      will: opts.will ? { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true } : undefined,
       rejectUnauthorized: !opts.insecure,
     };
     let caProblem: string | undefined;
@@ -145,8 +146,8 @@ export class MqttConnection extends EventEmitter {
     return true;
   }
 
-  subscribe(filter: string): void {
-    this.client.subscribe(filter, { qos: 0 }, (err) => {
+  subscribe(filter: string | string[], qos: 0 | 1 = 0): void {
+    this.client.subscribe(filter, { qos }, (err) => {
       if (err && !this.ended) this.opts.logger.warn(`Could not subscribe to ${filter}`, err);
     });
   }

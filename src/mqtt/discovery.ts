@@ -30,7 +30,17 @@ function sensor(sn: string, key: string, name: string, extra: Component): Compon
 const POWER = { device_class: 'power', state_class: 'measurement', unit_of_measurement: 'W', suggested_display_precision: 0 };
 const ENERGY = { device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh', suggested_display_precision: 0 };
 
-export function discoveryPayload(b: Pick<BatteryReading, 'sn' | 'stationName' | 'firmware'>, ctx: DiscoveryContext): Record<string, unknown> {
+/** Diagnostics only the battery's own feed gives: announced once a battery has them. */
+const FEED_SENSORS = [
+  ['batteryVoltage', 'battery_voltage', 'Battery voltage', { device_class: 'voltage', unit_of_measurement: 'V', suggested_display_precision: 1 }],
+  ['batteryCurrent', 'battery_current', 'Battery current', { device_class: 'current', unit_of_measurement: 'A', suggested_display_precision: 1 }],
+  ['signal', 'wifi_signal', 'Wi-Fi signal', { device_class: 'signal_strength', unit_of_measurement: 'dBm', enabled_by_default: false }],
+] as const;
+
+export function discoveryPayload(
+  b: Pick<BatteryReading, 'sn' | 'stationName' | 'firmware'> & Partial<Pick<BatteryReading, 'batteryVoltage' | 'batteryCurrent' | 'signal'>>,
+  ctx: DiscoveryContext,
+): Record<string, unknown> {
   const sn = b.sn;
   const id = topics.deviceId(sn);
   const components: Record<string, Component> = {
@@ -61,6 +71,12 @@ export function discoveryPayload(b: Pick<BatteryReading, 'sn' | 'stationName' | 
       value_template: "{{ 'ON' if value_json.cloud_online else 'OFF' }}",
     },
     last_update: sensor(sn, 'last_update', 'Last update', { device_class: 'timestamp', entity_category: 'diagnostic', enabled_by_default: false }),
+    ...Object.fromEntries(
+      FEED_SENSORS.filter(([field]) => b[field] !== undefined).map(([, key, name, extra]) => [
+        key,
+        sensor(sn, key, name, { state_class: 'measurement', entity_category: 'diagnostic', ...extra }),
+      ]),
+    ),
     ...(ctx.extraComponents?.(sn) ?? {}),
   };
   return {
@@ -96,6 +112,8 @@ export function statePayload(b: BatteryReading, extra?: Record<string, unknown>)
     load_power: v(b.loadPower),
     cloud_online: b.fresh && b.live,
     last_update: b.updatedAt ? new Date(b.updatedAt).toISOString() : null,
+    // Only the battery's own feed has these: absent (not null) for a cloud battery, like their entities.
+    ...Object.fromEntries(FEED_SENSORS.filter(([field]) => b[field] !== undefined).map(([field, key]) => [key, b[field]])),
     ...extra,
   };
 }

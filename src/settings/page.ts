@@ -61,6 +61,16 @@ export const SECTIONS: SectionDef[] = [
     ],
   },
   {
+    id: 'source',
+    title: 'Source',
+    intro: "Where the readings come from: the Hoymiles cloud, the battery's own MQTT feed on your broker (firmware V01.05 or newer, \"MQTT Service\" switched on in S-Miles Home), or both.",
+    fields: [
+      { key: 'source', label: 'Source', kind: 'text', placeholder: 'cloud', hint: 'cloud, native (the feed only, no Hoymiles account needed) or both (the feed for live values, the cloud for names, controls and as the fallback).' },
+      { key: 'nativeDevices', label: 'Batteries on the feed', kind: 'text', placeholder: 'all found', hint: 'Serials or device ids (MSA-…), comma-separated; empty follows every battery on the broker.' },
+      { key: 'nativePublishSec', label: 'Feed publish interval', kind: 'number', unit: 's', hint: 'Live values from the feed go to Home Assistant at most this often; a change of status at once.' },
+    ],
+  },
+  {
     id: 'polling',
     title: 'Polling',
     fields: [
@@ -654,8 +664,9 @@ const JS = `
   showFragment();
 
   document.getElementById('test-mqtt').addEventListener('click', function(){
-    runTest('test-mqtt', {url: val('f-mqttUrl'), user: val('f-mqttUser'), password: val('f-mqttPassword')}, function(out){
-      out.textContent = 'Connected to the broker.';
+    runTest('test-mqtt', {url: val('f-mqttUrl'), user: val('f-mqttUser'), password: val('f-mqttPassword')}, function(out, r){
+      var found = (r && r.found) || [];
+      out.textContent = 'Connected to the broker.' + (found.length ? ' Found ' + found.join(', ') + ' on your broker: set Source to native (no Hoymiles account needed) or both to read the feed the battery sends itself.' : '');
     });
   });
 
@@ -717,7 +728,8 @@ const JS = `
       use.disabled = true; broker = null;
       var body = {url: val('wz-url'), user: val('wz-user'), password: val('wz-mqtt-password')};
       wzTest('wz-test-mqtt', 'wz-mqtt-result', '/api/test-mqtt', body, function(out, r){
-        out.textContent = 'Connected to ' + r.url + '.';
+        var found = r.found || [];
+        out.textContent = 'Connected to ' + r.url + '.' + (found.length ? ' Found ' + found.join(', ') + ' on your broker: the app can read the feed the battery sends itself (Source native or both, on the full settings page).' : '');
         document.getElementById('wz-url').value = r.url;
         broker = {url: r.url, user: body.user, password: body.password};
         use.disabled = false;

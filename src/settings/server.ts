@@ -41,7 +41,8 @@ export interface SettingsServerOptions {
   /** Throws an Error with a user-readable message. */
   testLogin(email: string, password: string): Promise<{ stations: { sid: number; name: string; batteries: string[] }[] }>;
   /** Throws an Error with a user-readable message. */
-  testMqtt(url: string, user: string, password: string): Promise<void>;
+  /** Resolves with the batteries whose own MQTT feed the broker carries (device ids), if it looked. */
+  testMqtt(url: string, user: string, password: string): Promise<{ found?: string[] } | void>;
   /**
    * After a successful save: the stored settings with the stored passwords filled in (no environment applied).
    * May return the status generation the new settings will run under: the page then waits for that generation's
@@ -388,8 +389,8 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     const password = typed !== '' || url !== stored.mqttUrl || user !== stored.mqttUser ? typed : await passwordFor('mqttPassword', '');
     addSecret(password);
     try {
-      await opts.testMqtt(url, user, password);
-      return { status: 200, json: { ok: true, url } };
+      const r = await opts.testMqtt(url, user, password);
+      return { status: 200, json: { ok: true, url, found: (r && r.found) || [] } };
     } catch (err) {
       log.info('MQTT test failed', err);
       return { status: 200, json: { ok: false, error: message(err) } };

@@ -34,6 +34,8 @@ export interface StatusInput {
   broker?: { connected: boolean; problem?: string; kind?: MqttProblemKind; where: string };
   lastProblem?: { text: string; at: number };
   now: number;
+  /** Settings.source; `native` uses no Hoymiles login. */
+  source?: 'cloud' | 'native' | 'both';
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -83,8 +85,13 @@ function brokerStatus(b: StatusInput['broker']): StatusView['broker'] {
 
 const watts = (w: number) => `${Math.round(Math.abs(w))} W`;
 
+function feedOnlyStatus(snap: BridgeSnapshot): StatusView['cloud'] {
+  if (snap.problem) return { state: 'error', text: snap.problem.message };
+  return { state: 'ok', text: snap.batteries.length ? "Not needed: reading the battery's own MQTT feed." : "Not needed; waiting for the battery's own MQTT feed…" };
+}
+
 export function buildStatus(i: StatusInput): StatusView {
-  const cloud = cloudStatus(i.snapshot);
+  const cloud = i.source === 'native' ? feedOnlyStatus(i.snapshot) : cloudStatus(i.snapshot);
   const broker = brokerStatus(i.broker);
   const batteries = i.snapshot.batteries.map((b) => {
     const soc = b.soc !== undefined && Number.isFinite(b.soc) ? `${Math.round(b.soc)} %` : '–';

@@ -8,8 +8,11 @@ import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { controlAnchor } from '../settings/anchors.js';
 import { batteryStatus, iconName, isErrorState, primaryBattery } from './icons.js';
 import type { TrayActions, TrayState } from './types.js';
+import { feedControlRows } from './feed-rows.js';
 
 export const DEFAULT_MAX_BATTERIES = 4;
+/** Master units with control through the feed shown in the tray (one per system; Home Assistant has them all). */
+export const FEED_CONTROL_SLOTS = 2;
 /** Shown for every value that is not known: never a made-up 0. */
 export const MISSING = '–';
 /** Windows cuts tooltips at 127 characters. */
@@ -101,6 +104,8 @@ export function powerWords(b: Pick<BatteryReading, 'status' | 'batteryPower'>): 
       return `Discharging ${watts(b.batteryPower)}`;
     case 'standby':
       return 'Standby';
+    case 'lock':
+      return 'Locked'; // the battery's own feed only; the firmware does not say what it means
     default:
       return `Power: ${MISSING}`;
   }
@@ -274,9 +279,12 @@ function controlsRows(state: TrayState, slots: number): MenuRow[] {
   const children: MenuRow[] = [];
   for (let j = 0; j < slots; j++) children.push(...controlRows(j, shown[j], groups > 1));
 
+  const feed = feedControlRows(state.feedControls, Math.min(slots, FEED_CONTROL_SLOTS), row);
+  const feedGroups = state.feedControls?.length ?? 0;
   let text: string = LABELS.controls;
   let tooltip = 'Grid charging, input power and reserve of the battery';
-  if (!state.controls) {
+  if (feedGroups && !groups) tooltip = "EMS mode and power setpoint through the battery's own MQTT feed";
+  else if (!state.controls) {
     text = `${LABELS.controls} (unavailable)`;
     tooltip = 'Battery control is not available right now';
   } else if (!groups) {
@@ -285,7 +293,7 @@ function controlsRows(state: TrayState, slots: number): MenuRow[] {
     tooltip = pending ? 'Reading the battery settings from the Hoymiles cloud' : 'The Hoymiles cloud offers no battery settings for this station';
   }
   // Never hidden: hiding a row with a submenu can lose the submenu (systray2 known issue); disabled instead.
-  return [row('controls', 'submenu', text, { enabled: groups > 0, tooltip }), ...children];
+  return [row('controls', 'submenu', text, { enabled: groups > 0 || feedGroups > 0, tooltip }), ...children, ...feed];
 }
 
 function row(id: string, kind: RowKind, text: string, extra: Partial<MenuRow> = {}): MenuRow {

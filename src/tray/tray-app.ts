@@ -427,6 +427,14 @@ export class TrayApp {
         case 'toggleGridCharging':
           if (row.arg) a.toggleGridCharging(row.arg);
           break;
+        case 'setEmsMode': {
+          const [sn, mode] = (row.arg ?? '').split('|');
+          if (sn && mode) a.setEmsMode?.(sn, mode);
+          break;
+        }
+        case 'clearSetpoint':
+          if (row.arg) a.clearSetpoint?.(row.arg);
+          break;
         default:
           a[row.action]();
       }

@@ -1,6 +1,7 @@
 /** What the tray shows and what it can ask the app to do. Shared by the pure model and the systray2 adapter. */
 import type { StationControlsView } from '../controls/battery-controls.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
+import type { NativeControlView } from '../native/controls.js';
 
 export interface TrayActions {
   togglePublish(): void;
@@ -12,6 +13,10 @@ export interface TrayActions {
   openSettings(field?: string): void;
   /** Switches grid charging of the station whose master battery is `sn` to the opposite of its confirmed value. */
   toggleGridCharging(sn: string): void;
+  /** Switches the EMS mode of the master unit `sn` through the battery's own feed. */
+  setEmsMode?(sn: string, mode: string): void;
+  /** Stops keeping the power setpoint of `sn` alive. */
+  clearSetpoint?(sn: string): void;
   /** Turns "Start at login" on or off (the new state comes back through TrayState.autostart). */
   toggleAutostart(): void;
   /** Opens TrayState.logPath with the OS's viewer. */
@@ -29,6 +34,8 @@ export interface TrayState {
   lowSocThreshold: number;
   /** Battery controls per station (BatteryControls.stations()); undefined = battery control not available. */
   controls?: StationControlsView[];
+  /** Control through the battery's own feed, per master unit; undefined = not available (cloud source). */
+  feedControls?: NativeControlView[];
   /** The last failed or refused battery control write in plain words; shown when nothing more important is. */
   controlError?: string;
   /** "Start at login" as read back from the OS; undefined = not available here (row hidden). */

@@ -40,6 +40,9 @@ export function discoveryProblems(topic: string, payload: any, prefix = 'homeass
     if (c.device_class === 'enum') {
       if (!Array.isArray(c.options) || !c.options.length) p.push(`${at}: enum needs options`);
       if (c.unit_of_measurement || c.state_class) p.push(`${at}: enum takes no unit or state_class`);
+    } else if (c.platform === 'select') {
+      // A select's options are its choices (required), with no device_class.
+      if (!Array.isArray(c.options) || !c.options.length || c.options.some((o: unknown) => typeof o !== 'string')) p.push(`${at}: select needs options`);
     } else if (c.options) p.push(`${at}: options need device_class enum`);
     const units = UNITS[c.device_class];
     if (units && c.platform === 'sensor') {

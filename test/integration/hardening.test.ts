@@ -71,7 +71,7 @@ describe('a cloud that answers with junk', () => {
     fx.cloud.fault = 'huge-message';
     fx.cloud.faultPath = '/pvmc/api/0/station/select_by_page_c';
     const b = fx.bridge();
-    const snap = await waitFor(() => b.poller.snapshot().problem?.code === 'cloud-error' && b.poller.snapshot(), 10_000, 'the refusal');
+    const snap = await waitFor(() => b.poller!.snapshot().problem?.code === 'cloud-error' && b.poller!.snapshot(), 10_000, 'the refusal');
     expect(snap.problem!.message).toMatch(/^The Hoymiles cloud refused the station list: Refused x+…\.$/);
     expect(snap.problem!.message.length).toBeLessThan(300);
     expect(Math.max(...fx.log.lines.map((l) => l.length))).toBeLessThan(400);
@@ -82,13 +82,13 @@ describe('a cloud that keeps revoking tokens', () => {
   it('logs in three times, then waits (said once in the log, shown in the status); refreshes add no logins', async () => {
     fx.cloud.tokenLifetimeMs = 300;
     const b = fx.bridge();
-    const snap = await waitFor(() => b.poller.snapshot().problem?.code === 'login-paused' && b.poller.snapshot(), 15_000, 'logins paused');
+    const snap = await waitFor(() => b.poller!.snapshot().problem?.code === 'login-paused' && b.poller!.snapshot(), 15_000, 'logins paused');
     expect(fx.cloud.loginCount).toBe(3); // the first login and two re-logins within 10 minutes
     expect(snap.problem!.retryAt! - Date.now()).toBeGreaterThan(4 * 60_000);
     expect(cloudProblemLine(snap.problem!).text).toMatch(/^⚠ Logins paused – next try after \d\d:\d\d$/);
-    for (let i = 0; i < 5; i++) await b.poller.refreshNow();
+    for (let i = 0; i < 5; i++) await b.poller!.refreshNow();
     expect(fx.cloud.loginCount).toBe(3);
-    expect(b.cloud.loginBlock?.kind).toBe('login-paused');
+    expect(b.cloud!.loginBlock?.kind).toBe('login-paused');
     const said = fx.log.lines.filter((l) => /logs in again less often/.test(l) && !/DEBUG/.test(l));
     expect(said).toHaveLength(1);
   });
@@ -106,16 +106,16 @@ describe('nothing derived from a password outside the secret store', () => {
     const state = new StateStore({ dir, logger });
     const secrets = new FileSecretStore(dir);
     const blocked = fx.bridge({}, { state, secrets });
-    await waitFor(() => blocked.poller.snapshot().problem?.code === 'daily-limit', 10_000, 'stored daily limit');
+    await waitFor(() => blocked.poller!.snapshot().problem?.code === 'daily-limit', 10_000, 'stored daily limit');
     await fx.stopAll();
     state.delete('cloud.loginBlock');
 
     const wrong = fx.bridge({ hoymilesPassword: 'Wrong-Password-42' }, { state, secrets });
-    await waitFor(() => wrong.poller.snapshot().problem?.code === 'wrong-password', 10_000, 'wrong password');
+    await waitFor(() => wrong.poller!.snapshot().problem?.code === 'wrong-password', 10_000, 'wrong password');
     await fx.stopAll();
     fx.cloud.dailyLimit = true;
     const limited = fx.bridge({}, { state, secrets });
-    await waitFor(() => limited.poller.snapshot().problem?.code === 'daily-limit', 10_000, 'daily limit');
+    await waitFor(() => limited.poller!.snapshot().problem?.code === 'daily-limit', 10_000, 'daily limit');
     await fx.stopAll();
 
     const pw = TEST_ACCOUNT.password;

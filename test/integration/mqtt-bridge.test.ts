@@ -180,7 +180,7 @@ describe('faults and recovery', () => {
     const b = bridge();
     await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'online', 10_000, 'online');
     cloud.fault = 'down';
-    const snap = await waitFor(() => (b.poller.snapshot().problem ? b.poller.snapshot() : undefined), 5_000, 'problem');
+    const snap = await waitFor(() => (b.poller!.snapshot().problem ? b.poller!.snapshot() : undefined), 5_000, 'problem');
     expect(snap.problem!.code).toBe('cloud-unreachable');
     expect(snap.problem!.message).toMatch(/Cannot reach the Hoymiles cloud/);
     await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'offline', 5_000, 'offline when stale');
@@ -192,19 +192,19 @@ describe('faults and recovery', () => {
     expect(stateOf(w)?.charge_energy_today ?? 285).toBe(285);
     cloud.fault = 'none';
     await waitFor(() => w.last(`${BASE}/${SN}/availability`)?.payload === 'online', 5_000, 'online again');
-    expect(b.poller.snapshot().problem).toBeUndefined();
+    expect(b.poller!.snapshot().problem).toBeUndefined();
     await w.close();
   });
 
   it('malformed JSON and HTTP 500 become problems, not crashes', async () => {
     const b = bridge();
-    await waitFor(() => b.poller.snapshot().lastSuccess, 10_000, 'first success');
+    await waitFor(() => b.poller!.snapshot().lastSuccess, 10_000, 'first success');
     cloud.fault = 'malformed';
-    await waitFor(() => b.poller.snapshot().problem?.message.match(/not JSON/), 5_000, 'malformed problem');
+    await waitFor(() => b.poller!.snapshot().problem?.message.match(/not JSON/), 5_000, 'malformed problem');
     cloud.fault = 'http500';
-    await waitFor(() => b.poller.snapshot().problem?.message.match(/HTTP 500/), 5_000, 'http 500 problem');
+    await waitFor(() => b.poller!.snapshot().problem?.message.match(/HTTP 500/), 5_000, 'http 500 problem');
     cloud.fault = 'none';
-    await waitFor(() => !b.poller.snapshot().problem, 5_000, 'recovered');
+    await waitFor(() => !b.poller!.snapshot().problem, 5_000, 'recovered');
   });
 
   it('an expired token is renewed without user-visible trouble', async () => {
@@ -215,7 +215,7 @@ describe('faults and recovery', () => {
     cloud.station().soc = 61;
     await waitFor(() => stateOf(w)?.soc === 61, 5_000, 'new soc after re-login');
     expect(cloud.count('/auth/login')).toBe(2);
-    expect(b.poller.snapshot().problem).toBeUndefined();
+    expect(b.poller!.snapshot().problem).toBeUndefined();
     await w.close();
   });
 
@@ -262,8 +262,8 @@ describe('faults and recovery', () => {
 describe('the loop keeps going', () => {
   it('after "Refresh now" the regular polling goes on', async () => {
     const b = bridge();
-    await waitFor(() => b.poller.snapshot().lastSuccess, 10_000, 'first poll');
-    await b.poller.refreshNow();
+    await waitFor(() => b.poller!.snapshot().lastSuccess, 10_000, 'first poll');
+    await b.poller!.refreshNow();
     const n = cloud.count('/rds/api/0/burst/get');
     await new Promise((r) => setTimeout(r, 600));
     expect(cloud.count('/rds/api/0/burst/get') - n).toBeGreaterThanOrEqual(3);
@@ -272,10 +272,10 @@ describe('the loop keeps going', () => {
   it('a sink that throws does not stop the loop or the other sinks', async () => {
     const b = bridge();
     let seen = 0;
-    b.poller.prependListener('snapshot', () => {
+    b.poller!.prependListener('snapshot', () => {
       throw new Error('a broken sink');
     });
-    b.poller.on('snapshot', () => seen++);
+    b.poller!.on('snapshot', () => seen++);
     const w = await watch(broker.url);
     cloud.station().soc = 66;
     await waitFor(() => stateOf(w)?.soc === 66, 5_000, 'states still published');
@@ -357,7 +357,7 @@ describe('secrets', () => {
     expect(token).toMatch(/^2\./);
     expect(everything).not.toContain(TEST_ACCOUNT.password);
     expect(everything).not.toContain(token);
-    expect(b.poller.snapshot().batteries.length).toBe(1);
+    expect(b.poller!.snapshot().batteries.length).toBe(1);
     await w.close();
   });
 });

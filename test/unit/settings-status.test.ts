@@ -96,3 +96,13 @@ describe('openInBrowser', () => {
     }
   });
 });
+
+describe('status panel with the source native', () => {
+  it('says the Hoymiles login is not needed, or why no battery is read', async () => {
+    const { buildStatus } = await import('../../src/settings/status.js');
+    const base = { version: '1', demo: false, generation: 0, now: 1_000, source: 'native' as const };
+    expect(buildStatus({ ...base, snapshot: { batteries: [], cycles: 0 } }).cloud).toEqual({ state: 'ok', text: "Not needed; waiting for the battery's own MQTT feed…" });
+    const problem = { code: 'no-battery' as const, message: 'No MS-A2 battery sends its own MQTT feed to this broker.', since: 0 };
+    expect(buildStatus({ ...base, snapshot: { batteries: [], cycles: 0, problem } }).cloud).toEqual({ state: 'error', text: problem.message });
+  });
+});

@@ -100,6 +100,7 @@ describe('battery block', () => {
   test('charging, discharging and standby in words', () => {
     expect(powerWords({ status: 'charge', batteryPower: -245 })).toBe('Charging 245 W');
     expect(powerWords({ status: 'discharge', batteryPower: 310.4 })).toBe('Discharging 310 W');
+    expect(powerWords({ status: 'lock', batteryPower: 0 })).toBe('Locked');
     expect(powerWords({ status: 'standby', batteryPower: 2 })).toBe('Standby');
     expect(powerWords({ status: 'standby', batteryPower: 0 })).toBe('Standby');
     // Status missing: derived from the sign (HA convention: + = discharging) with the standby dead band.
@@ -184,10 +185,11 @@ describe('layout', () => {
     expect(ids(a)).toEqual(ids(c));
     const d = buildMenu(state({ controls: [station('A'), station('B')], autostart: true, logPath: '/x.log', controlError: 'x' }), 4, NOW);
     expect(ids(a)).toEqual(ids(d));
-    // Per battery slot: 6 block rows (+ a gap from the second on) and 4 Battery control rows; then 11 fixed rows.
-    expect(a.rows).toHaveLength(6 * 4 + 3 + 4 * 4 + 11);
-    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(6 + 4 + 11);
-    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(6 + 4 + 11); // at least one block
+    // Per battery slot: 6 block rows (+ a gap from the second on) and 4 Battery control rows; 5 feed control rows
+    // for up to 2 master units; then 11 fixed rows.
+    expect(a.rows).toHaveLength(6 * 4 + 3 + 4 * 4 + 5 * 2 + 11);
+    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(6 + 4 + 5 + 11);
+    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(6 + 4 + 5 + 11); // at least one block
   });
 
   test('unused blocks hidden; extra batteries beyond maxBatteries ignored', () => {
@@ -471,5 +473,25 @@ describe('tooltip and macOS title', () => {
 
   test('icon name comes with the model', () => {
     expect(buildMenu(state(), 4, NOW).icon).toBe('battery-60-discharge');
+  });
+});
+
+describe("control through the battery's own feed", () => {
+  const view = { sn: '2800', dev: 'MSA-2800', range: { min: -1000, max: 1000, step: 1 }, keepingAlive: false };
+  test('the EMS mode as three checkboxes, the confirmed one ticked, a sent one marked until confirmed', () => {
+    const m = buildMenu(state({ controls: undefined, feedControls: [{ ...view, mode: 'general', pendingMode: 'mqtt_ctrl' }] }), 4, NOW);
+    expect(row(m, 'controls')).toMatchObject({ text: 'Battery control', enabled: true });
+    expect(row(m, 'f0.header')).toMatchObject({ text: 'EMS mode of MSA-2800', hidden: false });
+    expect(row(m, 'f0.mode_general')).toMatchObject({ checked: true, enabled: false, text: 'Self-consumption (general)' });
+    expect(row(m, 'f0.mode_mqtt_ctrl')).toMatchObject({ checked: false, enabled: false, text: 'MQTT control (mqtt_ctrl)…', action: 'setEmsMode', arg: '2800|mqtt_ctrl' });
+    expect(row(m, 'f0.mode_tou_plan')).toMatchObject({ checked: false, enabled: true });
+    expect(row(m, 'f0.setpoint')).toMatchObject({ text: 'Power setpoint: none', enabled: false });
+    expect(row(m, 'f1.header').hidden).toBe(true);
+  });
+  test('a kept-alive setpoint can be cleared; unconfirmed shows "…"', () => {
+    const m = buildMenu(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: -500, keepingAlive: true }] }), 4, NOW);
+    expect(row(m, 'f0.setpoint')).toMatchObject({ text: 'Power setpoint −500 W…: clear', enabled: true, action: 'clearSetpoint', arg: '2800' });
+    const confirmed = buildMenu(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: 300, confirmedSetpoint: 300, keepingAlive: true }] }), 4, NOW);
+    expect(row(confirmed, 'f0.setpoint').text).toBe('Power setpoint 300 W: clear');
   });
 });
