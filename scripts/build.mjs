@@ -27,12 +27,11 @@ await bundleCjs({
 // The benchmark runs the fake cloud and the test broker helper in its own process.
 await bundleCjs({ entryPoints: [join(root, 'scripts/bench.ts')], outfile: join(root, 'dist/bench.cjs'), packages: 'external' });
 
-// systray2 looks for its helper in <bundle dir>/traybin; node-notifier for vendor/ one level up;
-// the app reads its icons from <bundle dir>/assets.
+// systray2 looks for its helper in <bundle dir>/traybin; node-notifier for vendor/ one level up.
+// (The tray icons are drawn at run time: src/tray/icon-art.ts.)
 const nm = join(root, 'node_modules');
 const app = join(root, 'dist/app');
 mkdirSync(app, { recursive: true });
 cpSync(join(nm, 'systray2/traybin'), join(app, 'traybin'), { recursive: true });
 for (const f of ['tray_linux_release', 'tray_darwin_release']) chmodSync(join(app, 'traybin', f), 0o755);
 cpSync(join(nm, 'node-notifier/vendor'), join(root, 'dist/vendor'), { recursive: true });
-cpSync(join(root, 'assets'), join(app, 'assets'), { recursive: true });

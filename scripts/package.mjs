@@ -9,7 +9,7 @@
 // Per target: the official Node binary of one pinned version (npm packages node-<os>-<arch>, cached in
 // release/.cache/), a SEA blob made by that version's Linux binary (no code cache or snapshot, so the blob is
 // portable), whose main is the launcher src/platform/sea-main.ts and whose assets are the app bundle, that
-// OS's icons and systray2 helper, node-notifier's vendor files for that OS and the keyring addon
+// OS's systray2 helper, node-notifier's vendor files for that OS and the keyring addon
 // (see src/platform/sea.ts for the unpacking). postject injects the blob; the Windows binary is switched to
 // the GUI subsystem; the Authenticode / Mach-O signatures, which the injection would break, are removed first.
 // Every result is checked (format, architecture, blob, fuse, subsystem) before it replaces release/<name>.
@@ -139,10 +139,10 @@ function newest(path) {
   return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
 }
 
-/** Runs scripts/build.mjs unless dist/app/main.cjs is newer than src/, assets/, package.json and the build script. */
+/** Runs scripts/build.mjs unless dist/app/main.cjs is newer than src/, package.json and the build script. */
 function ensureBuild() {
   const bundle = join(root, 'dist/app/main.cjs');
-  const inputs = ['src', 'assets', 'package.json', 'scripts/build.mjs'].map((p) => join(root, p)).filter(existsSync);
+  const inputs = ['src', 'package.json', 'scripts/build.mjs'].map((p) => join(root, p)).filter(existsSync);
   if (existsSync(bundle) && existsSync(join(root, 'dist/app/traybin')) && statSync(bundle).mtimeMs >= Math.max(...inputs.map(newest))) return;
   log('build: node scripts/build.mjs');
   run(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
@@ -201,14 +201,6 @@ function assetsFor(target, t, opts) {
   const win = t.platform === 'win32';
   const list = [['app/main.cjs', join(dist, 'app/main.cjs'), false]];
   list.push([`app/traybin/${t.helper}`, join(dist, 'app/traybin', t.helper), !win]);
-  // Icons for this OS: Windows uses .ico (a .png only where no .ico of that name exists), the others .png.
-  const assets = join(dist, 'app/assets');
-  const files = walk(assets);
-  for (const f of files) {
-    if (!win && f.endsWith('.ico')) continue;
-    if (win && f.endsWith('.png') && files.includes(f.replace(/\.png$/, '.ico'))) continue;
-    list.push([`app/assets/${f}`, join(assets, f), false]);
-  }
   // node-notifier resolves ../vendor from the bundle's folder.
   const vendor = join(dist, 'vendor');
   if (win) {

@@ -15,6 +15,10 @@ import { buildStatus } from '../settings/status.js';
 import { History } from '../history/history.js';
 import { join } from 'node:path';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
+import { batteryName, controlNoticeText, settingWords } from '../tray/menu-model.js';
+import { iconSpec, type IconSpec } from '../tray/icons.js';
+import { writeNotificationIcon } from '../tray/notification-icon.js';
+import { cacheDir } from '../platform/paths.js';
 import { APP_VERSION, checkedState, createBridge, sessionStore, type Bridge } from './bridge.js';
 import { summary } from '../headless/run.js';
 import type { Stores } from './stores.js';
@@ -65,7 +69,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
 
   let bridge: Bridge;
   let snapshot: BridgeSnapshot = { batteries: [], cycles: 0 };
-  const alerts = new AlertPolicy({ lowSocThreshold: settings.lowSocThreshold, lowSoc: settings.notifyLowSoc, login: settings.notifyLogin });
+  const alertOptions = (s: Settings) => ({ lowSocThreshold: s.lowSocThreshold, lowSoc: s.notifyLowSoc, login: s.notifyLogin, full: s.notifyFull });
+  const alerts = new AlertPolicy(alertOptions(settings));
   const notifier = new DesktopNotifier(log.child('notify'));
   let tray: TrayApp | undefined;
   let settingsPage: Promise<Awaited<ReturnType<typeof startSettingsServer>>> | undefined;
@@ -75,6 +80,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   let quitting = false;
   /** The last battery-control failure started from the tray or the settings page. */
   let controlError: string | undefined;
+  /** The last confirmed battery change, for its menu line. */
+  let controlNotice: string | undefined;
   // "Start at login" is read back from the OS, not from our config.
   // The demo never enrols anything with the OS: the row shows, disabled, with the reason.
   const autostart = o.demo ? undefined : createAutostart({ command: launchCommand() });
@@ -85,6 +92,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     publishing: bridge.publisher?.isEnabled ?? false,
     brokerProblem: bridge.publisher?.isEnabled ? bridge.connection?.problem : undefined,
     lowSocThreshold: settings.lowSocThreshold,
+    iconBattery: settings.trayBattery || undefined,
+    controlNotice,
     controls: bridge.controls?.stations(),
     feedControls: bridge.nativeControls ? snapshot.batteries.flatMap((b) => bridge.nativeControls!.view(b.sn) ?? []) : undefined,
     controlError: controlError ?? bridge.controls?.lastControlError ?? bridge.nativeControls?.lastControlError,
@@ -94,6 +103,12 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     logPath: o.logPath,
   });
   const refreshTray = () => tray?.update(state());
+  /** A notification with the tray's current icon (the app's icon, showing the battery's state). */
+  const notify = (title: string, message: string, spec: IconSpec = iconSpec(state())) => {
+    log.info(`notification: ${title}: ${message}`);
+    const icon = writeNotificationIcon(spec, cacheDir(), log);
+    void notifier.notify(title, message, icon);
+  };
 
   /** Set up enough to run: a Hoymiles login, or the source `native`, which needs none. */
   const hasLogin = (s: Settings) => s.source === 'native' || !!(s.hoymilesEmail && s.hoymilesPassword);
@@ -121,10 +136,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       if (snap.problem && snap.problem.code !== 'no-credentials' && snap.problem.message !== lastProblem?.text) noteProblem(snap.problem.message);
       history.onSnapshot(snap);
       refreshTray();
-      for (const a of alerts.evaluate(snap)) {
-        log.info(`notification: ${a.title}: ${a.message}`);
-        void notifier.notify(a.title, a.message);
-      }
+      for (const a of alerts.evaluate(snap)) notify(a.title, a.message);
     });
     b.connection?.on('status', (p) => {
       noteProblem(p);
@@ -137,6 +149,10 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       controlError = undefined;
       refreshTray();
     });
+    b.controls?.on('refused', () => {
+      controlNotice = undefined;
+      refreshTray();
+    });
     b.start();
     return b;
   }
@@ -146,12 +162,18 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     const c = bridge.controls;
     if (!c) throw new Error('Battery control is not available right now.');
     const pending = c.set(sn, key, value);
+    controlNotice = undefined;
     refreshTray();
+    const name = batteryName(snapshot.batteries.find((b) => b.sn === sn) ?? { sn, stationName: '' });
     try {
       await pending;
       controlError = undefined;
+      const confirmed = c.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === key)?.value ?? value;
+      controlNotice = controlNoticeText(key, confirmed, Date.now());
+      notify(`${settingWords(key, confirmed)}`, `${name} confirmed the change.`);
     } catch (e) {
       controlError = e instanceof Error ? e.message : String(e);
+      notify(`${settingWords(key, value)}: not done`, `${name}: ${controlError}`.slice(0, 240));
       throw e;
     } finally {
       refreshTray();
@@ -214,7 +236,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     for (const k of fromEnv) (next as unknown as Record<string, unknown>)[k] = settings[k];
     const credentialsChanged = next.hoymilesEmail !== settings.hoymilesEmail || next.hoymilesPassword !== settings.hoymilesPassword;
     settings = next;
-    alerts.options = { lowSocThreshold: next.lowSocThreshold, lowSoc: next.notifyLowSoc, login: next.notifyLogin };
+    alerts.options = alertOptions(next);
     log.info('Settings saved: restarting the bridge with them');
     const old = bridge;
     await old.stop().catch((e) => log.warn('The old bridge did not stop cleanly', e));

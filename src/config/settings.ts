@@ -25,6 +25,10 @@ export interface Settings {
   lowSocThreshold: number;
   notifyLowSoc: boolean;
   notifyLogin: boolean;
+  /** Notify once when the state of charge reaches 100 % (again only after it dropped 10 points). Opt-in. */
+  notifyFull: boolean;
+  /** Serial of the battery the tray icon shows; empty = the first (the station master). */
+  trayBattery: string;
   /** Also publish the MS-A2 firmware's own JSON shapes (homeassistant/sensor/MSA-<sn>/...). */
   nativeCompat: boolean;
   publishEnabled: boolean;
@@ -72,6 +76,8 @@ export const DEFAULTS: Settings = {
   lowSocThreshold: 15,
   notifyLowSoc: true,
   notifyLogin: true,
+  notifyFull: false,
+  trayBattery: '',
   nativeCompat: false,
   publishEnabled: true,
   debug: false,
@@ -109,6 +115,7 @@ export function validateSettings(s: Settings): FieldErrors {
   if (!(Number.isInteger(s.lowSocThreshold) && s.lowSocThreshold >= 0 && s.lowSocThreshold <= 100)) {
     e.lowSocThreshold = 'A whole percentage from 0 to 100.';
   }
+  if (s.trayBattery && !/^[A-Za-z0-9_-]{1,40}$/.test(s.trayBattery)) e.trayBattery = "The battery's serial number (letters and digits), or empty for the first battery.";
   if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = 'Station ids are positive whole numbers, separated by commas.';
   if (!(SOURCES as readonly string[]).includes(s.source)) e.source = 'One of cloud, native or both.';
   else if (usesNative(s) && s.nativeCompat) {

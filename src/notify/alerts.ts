@@ -1,12 +1,16 @@
 /**
  * Which snapshots deserve a desktop notification. Pure decisions, so they are easy to test:
  * - low state of charge: once when it falls below the threshold, again only after it rose above threshold + 5;
- * - login failure: once per failure streak, with what to do; then one "connection restored".
+ * - full (opt-in): once when it reaches 100 %, again only after it dropped 10 points;
+ * - login failure: once per failure streak, with what to do; then one "connection restored", and only when the
+ *   failure was notified (never at first start, never for a failure the user did not hear about).
+ * Batteries are named as in the tray menu ("Home East · MS-A2 …0529").
  */
+import { batteryName } from '../core/names.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 
 export interface Alert {
-  kind: 'low-soc' | 'login-failed' | 'restored';
+  kind: 'low-soc' | 'full' | 'login-failed' | 'restored';
   title: string;
   message: string;
 }
@@ -15,15 +19,22 @@ export interface AlertOptions {
   lowSocThreshold: number;
   lowSoc: boolean;
   login: boolean;
+  /** The full-battery notification (off by default in the settings). */
+  full?: boolean;
 }
 
 export const LOW_SOC_HYSTERESIS = 5;
+/** After a full notification, the charge must drop this many points before the next one. */
+export const FULL_REARM_POINTS = 10;
 // 'no-credentials' is not among them: at first start the settings page opens instead.
 const LOGIN_PROBLEMS = new Set(['wrong-password', 'daily-limit', 'login-rejected']);
 
 export class AlertPolicy {
   private lowNotified = new Set<string>();
+  private fullNotified = new Set<string>();
   private loginStreak = false;
+  /** A login failure of the current streak was notified: only then is its end worth a "restored". */
+  private failureNotified = false;
 
   constructor(public options: AlertOptions) {}
 
@@ -33,22 +44,33 @@ export class AlertPolicy {
     const loginProblem = s.problem && LOGIN_PROBLEMS.has(s.problem.code) ? s.problem : undefined;
     if (loginProblem && !this.loginStreak) {
       this.loginStreak = true;
-      if (this.options.login) out.push({ kind: 'login-failed', title: 'Hoymiles login failed', message: loginProblem.message });
+      if (this.options.login) {
+        this.failureNotified = true;
+        out.push({ kind: 'login-failed', title: 'Hoymiles login failed', message: loginProblem.message });
+      }
     } else if (!s.problem && this.loginStreak && s.lastSuccess !== undefined) {
       this.loginStreak = false;
-      if (this.options.login) out.push({ kind: 'restored', title: 'Hoymiles connection restored', message: 'Battery data is updating again.' });
+      if (this.failureNotified && this.options.login) out.push({ kind: 'restored', title: 'Hoymiles connection restored', message: 'Battery data is updating again.' });
+      this.failureNotified = false;
     }
 
     const t = this.options.lowSocThreshold;
     for (const b of s.batteries) {
-      if (b.soc === undefined || !b.fresh) continue;
+      if (b.soc === undefined || !Number.isFinite(b.soc) || !b.fresh) continue;
+      const soc = Math.round(b.soc);
       if (b.soc < t && !this.lowNotified.has(b.sn)) {
         this.lowNotified.add(b.sn);
         if (this.options.lowSoc) {
-          out.push({ kind: 'low-soc', title: `Battery low: ${Math.round(b.soc)} %`, message: `MS-A2 ${b.sn} is below ${t} % state of charge.` });
+          out.push({ kind: 'low-soc', title: `Battery low: ${soc} %`, message: `${batteryName(b)} is below ${t} % state of charge.` });
         }
       } else if (b.soc > t + LOW_SOC_HYSTERESIS) {
         this.lowNotified.delete(b.sn);
+      }
+      if (soc >= 100 && !this.fullNotified.has(b.sn)) {
+        this.fullNotified.add(b.sn);
+        if (this.options.full) out.push({ kind: 'full', title: 'Battery full: 100 %', message: `${batteryName(b)} is fully charged.` });
+      } else if (soc <= 100 - FULL_REARM_POINTS) {
+        this.fullNotified.delete(b.sn);
       }
     }
     return out;

@@ -1,13 +1,18 @@
 /**
  * Desktop notifications through node-notifier, with the OS's own command as a fallback where node-notifier
  * cannot deliver (its macOS helper is x86_64-only; Windows needs SnoreToast). Never throws, never blocks.
+ * Every notification carries the app's name (Linux: notify-send's --app-name, which the notification server
+ * shows instead of "notify-send"; Windows: the toast's appID) and, when given, an icon file.
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Logger } from '../log/logger.js';
 
+export const APP_NAME = 'Hoymiles Tray';
+
 export interface Notifier {
-  notify(title: string, message: string): Promise<void>;
+  /** `icon`: path of a PNG to show with it. */
+  notify(title: string, message: string, icon?: string): Promise<void>;
 }
 
 type NodeNotifier = { notify(opts: object, cb: (err: Error | null) => void): void };
@@ -16,7 +21,7 @@ export class DesktopNotifier implements Notifier {
   private nodeNotifier?: NodeNotifier | null;
   constructor(
     private readonly logger: Logger,
-    private readonly appName = 'Hoymiles Tray',
+    private readonly appName = APP_NAME,
   ) {}
 
   private load(): NodeNotifier | null {
@@ -29,12 +34,13 @@ export class DesktopNotifier implements Notifier {
     return this.nodeNotifier;
   }
 
-  async notify(title: string, message: string): Promise<void> {
+  async notify(title: string, message: string, icon?: string): Promise<void> {
     const nn = this.load();
     const viaLibrary = nn
       ? await new Promise<Error | null>((resolve) => {
           try {
-            nn.notify({ title, message, appID: this.appName, wait: false, sound: false }, (err) => resolve(err ?? null));
+            const opts = { title, message, appID: this.appName, 'app-name': this.appName, wait: false, sound: false, ...(icon ? { icon } : {}) };
+            nn.notify(opts, (err) => resolve(err ?? null));
           } catch (e) {
             resolve(e as Error);
           }
@@ -42,13 +48,13 @@ export class DesktopNotifier implements Notifier {
       : new Error('node-notifier is not available');
     if (!viaLibrary) return;
     this.logger.debug(`node-notifier could not deliver (${viaLibrary.message}); using the OS command`);
-    const err = await osNotify(title, message);
+    const err = await osNotify(title, message, process.platform, this.appName, icon);
     if (err) this.logger.warn(`Could not show a notification: ${err.message}`);
   }
 }
 
 /** The OS's own way: osascript (macOS), notify-send (Linux), a PowerShell balloon (Windows). */
-export function osNotify(title: string, message: string, platform = process.platform): Promise<Error | null> {
+export function osNotify(title: string, message: string, platform = process.platform, appName = APP_NAME, icon?: string): Promise<Error | null> {
   let cmd: string;
   let args: string[];
   if (platform === 'darwin') {
@@ -67,7 +73,7 @@ export function osNotify(title: string, message: string, platform = process.plat
     ];
   } else {
     cmd = 'notify-send';
-    args = ['--app-name=Hoymiles Tray', title, message];
+    args = [`--app-name=${appName}`, ...(icon ? [`--icon=${icon}`] : []), title, message];
   }
   return new Promise((resolve) => {
     try {

@@ -1,7 +1,7 @@
 /**
  * Start-up inside a Node single executable application (scripts/package.mjs builds them).
  *
- * The executable carries the app bundle, the icons, the systray2 helper, node-notifier's vendor files and the
+ * The executable carries the app bundle, the systray2 helper, node-notifier's vendor files and the
  * keyring addon as SEA assets, listed in a manifest (path, size, sha256, run bit). At start they are unpacked to
  * a per-version cache folder:
  *
@@ -9,9 +9,9 @@
  *   macOS    ~/Library/Caches/hoymiles-tray/<version>/
  *   Windows  %LOCALAPPDATA%\hoymiles-tray\Cache\<version>\
  *
- * with the same layout as dist/ (app/main.cjs, app/traybin/, app/assets/, vendor/, node_modules/@napi-rs/keyring),
+ * with the same layout as dist/ (app/main.cjs, app/traybin/, vendor/, node_modules/@napi-rs/keyring),
  * and the bundle is loaded from there, so its __dirname is <version>/app and every path it resolves today
- * (traybin/ and assets/ beside it, ../vendor, require('@napi-rs/keyring')) works unchanged.
+ * (traybin/ beside it, ../vendor, require('@napi-rs/keyring')) works unchanged.
  *
  * A file is written only when missing or different (size, then sha256), to a temporary name and renamed into
  * place, so a half-written file is never used and a damaged one is replaced at the next start.

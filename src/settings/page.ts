@@ -85,6 +85,14 @@ export const SECTIONS: SectionDef[] = [
       { key: 'lowSocThreshold', label: 'Low charge threshold', kind: 'number', unit: '%' },
       { key: 'notifyLowSoc', label: 'Notify when the charge is low', kind: 'switch' },
       { key: 'notifyLogin', label: 'Notify when the login fails', kind: 'switch' },
+      { key: 'notifyFull', label: 'Notify when the battery is full', kind: 'switch', hint: 'Once at 100 %, again only after it dropped 10 points.' },
+    ],
+  },
+  {
+    id: 'tray',
+    title: 'Tray icon',
+    fields: [
+      { key: 'trayBattery', label: 'Battery in the icon', kind: 'text', placeholder: 'the first battery', hint: 'Serial number of the battery whose charge the icon shows (with several batteries); the menu shows all.' },
     ],
   },
   {

@@ -1,23 +1,33 @@
 /**
- * Which pre-rendered icon (assets/icons, made by scripts/make-icons.mjs) shows a tray state, and where it is.
- * iconName/iconFile are pure; assetsDir/iconPath look at the file system.
+ * Which icon shows a tray state (pure: iconSpec), and its bytes per OS, drawn at run time by icon-art.ts and
+ * cached by state, so each distinct icon is drawn once (there are at most 101 levels × a few looks).
+ *
+ * Sizes per OS:
+ *   Windows  one .ico with 16, 20, 24 and 32 px (100, 125, 150, 200 % display scaling; Windows picks the entry);
+ *   macOS    a 32 px PNG: the systray2 helper (getlantern/systray) shows the image at 16×16 pt in the 22 pt menu
+ *            bar, so 32 px is its @2x; the @1x screen gets an exact 2:1 reduction of whole-pixel strokes;
+ *   Linux    a 32 px PNG: XEmbed trays and AppIndicator hosts scale it to their 22–32 px slot.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BatteryReading, BridgeSnapshot } from '../core/snapshot.js';
 import { STANDBY_DEADBAND_W, type BatteryStatus } from '../core/readings.js';
+import { iconKey, renderIconRgba, type IconMark, type IconSpec } from './icon-art.js';
+import { encodeIco, encodePng } from './image-codec.js';
 import type { TrayState } from './types.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ICON_LEVELS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100] as const;
-export type IconDirection = 'charge' | 'discharge' | 'idle';
-export const ICON_DIRECTIONS: readonly IconDirection[] = ['charge', 'discharge', 'idle'];
-export const ERROR_ICON = 'battery-error';
-export const UNKNOWN_ICON = 'battery-unknown';
+export type { IconSpec } from './icon-art.js';
+export { iconKey } from './icon-art.js';
 
-/** The battery the tray summarises: the station master (its SoC and power are station-wide), else the first. */
-export function primaryBattery(snapshot: BridgeSnapshot): BatteryReading | undefined {
-  return snapshot.batteries.find((b) => b.master) ?? snapshot.batteries[0];
+export const ICO_SIZES = [16, 20, 24, 32] as const;
+export const PNG_SIZE = 32;
+
+/**
+ * The battery the tray summarises: the one picked in the settings (by serial), else the station master (its
+ * SoC and power are station-wide), else the first.
+ */
+export function primaryBattery(snapshot: BridgeSnapshot, picked?: string): BatteryReading | undefined {
+  return (picked ? snapshot.batteries.find((b) => b.sn === picked) : undefined) ?? snapshot.batteries.find((b) => b.master) ?? snapshot.batteries[0];
 }
 
 /** The battery's status, or one derived from its power when the status is missing. */
@@ -33,58 +43,58 @@ export function isErrorState(snapshot: BridgeSnapshot): boolean {
   return snapshot.problem !== undefined && !snapshot.batteries.some((b) => b.fresh);
 }
 
-/** SoC rounded to the nearest icon level (0, 10, …, 100). */
+/** SoC as the icon's whole percent, 0–100. */
 export function iconLevel(soc: number): number {
-  return Math.min(100, Math.max(0, Math.round(soc / 10) * 10));
+  return Math.min(100, Math.max(0, Math.round(soc)));
 }
 
-/** The icon for a state, without extension: battery-<level>-<charge|discharge|idle>[-low], battery-error, battery-unknown. */
-export function iconName(state: TrayState): string {
-  if (isErrorState(state.snapshot)) return ERROR_ICON;
-  const b = primaryBattery(state.snapshot);
-  if (!b || b.soc === undefined || !Number.isFinite(b.soc)) return UNKNOWN_ICON;
+/** What the icon shows for a state. */
+export function iconSpec(state: TrayState): IconSpec {
+  if (isErrorState(state.snapshot)) return { kind: 'error' };
+  const b = primaryBattery(state.snapshot, state.iconBattery);
+  if (!b || b.soc === undefined || !Number.isFinite(b.soc)) return { kind: 'unknown' };
   const status = batteryStatus(b);
-  const dir: IconDirection = status === 'charge' ? 'charge' : status === 'discharge' ? 'discharge' : 'idle';
-  const low = b.soc < state.lowSocThreshold;
-  return `battery-${iconLevel(b.soc)}-${dir}${low ? '-low' : ''}`;
+  const mark: IconMark = status === 'charge' ? 'charge' : status === 'discharge' ? 'discharge' : 'standby';
+  return {
+    kind: 'level',
+    level: iconLevel(b.soc),
+    mark,
+    low: b.soc < state.lowSocThreshold,
+    stale: !b.fresh,
+    warn: state.snapshot.problem !== undefined || !!state.brokerProblem?.trim(),
+  };
 }
 
-/** Every name iconName can return. */
-export function allIconNames(): string[] {
-  const names: string[] = [];
-  for (const level of ICON_LEVELS) {
-    for (const dir of ICON_DIRECTIONS) names.push(`battery-${level}-${dir}`, `battery-${level}-${dir}-low`);
+/** The icon's key for a state (see iconKey): the model carries it, the adapter renders it. */
+export function iconName(state: TrayState): string {
+  return iconKey(iconSpec(state));
+}
+
+/** The icon file for one OS: an ICO on Windows, a PNG elsewhere. */
+export function renderTrayIcon(spec: IconSpec, platform: NodeJS.Platform = process.platform): Buffer {
+  if (platform === 'win32') return encodeIco(ICO_SIZES.map((size) => ({ size, png: encodePng(renderIconRgba(spec, size), size) })));
+  return encodePng(renderIconRgba(spec, PNG_SIZE), PNG_SIZE);
+}
+
+/** Rendered icons as base64 (what systray2 sends to its helper), by key and OS. */
+export class IconCache {
+  private readonly cache = new Map<string, string>();
+  constructor(private readonly platform: NodeJS.Platform = process.platform) {}
+  base64(spec: IconSpec): string {
+    const key = iconKey(spec);
+    let data = this.cache.get(key);
+    if (data === undefined) {
+      data = renderTrayIcon(spec, this.platform).toString('base64');
+      this.cache.set(key, data);
+    }
+    return data;
   }
-  return [...names, ERROR_ICON, UNKNOWN_ICON];
-}
-
-/** File name for a platform: Windows needs .ico, the others get the 32x32 PNG. */
-export function iconFile(name: string, platform: NodeJS.Platform = process.platform): string {
-  return `${name}${platform === 'win32' ? '.ico' : '.png'}`;
-}
-
-/** Full path of an icon file for a platform. */
-export function iconPath(name: string, platform: NodeJS.Platform = process.platform, dir: string = assetsDir()): string {
-  return join(dir, 'icons', iconFile(name, platform));
+  get size(): number {
+    return this.cache.size;
+  }
 }
 
 /** The folder of this module: the bundle's folder in dist/app/main.cjs, src/tray when unbundled. */
 export function moduleDir(): string {
   return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-}
-
-/**
- * The assets folder: <bundle dir>/assets (build.mjs copies it there), else ./assets, else the repo's assets/
- * found by walking up from this module. Throws when none has an icons/ folder.
- */
-export function assetsDir(): string {
-  const here = moduleDir();
-  const candidates = [join(here, 'assets'), join(process.cwd(), 'assets')];
-  for (let d = here; ; d = dirname(d)) {
-    candidates.push(join(d, 'assets'));
-    if (dirname(d) === d) break;
-  }
-  const found = candidates.find((c) => existsSync(join(c, 'icons')));
-  if (!found) throw new Error(`Tray icons not found (looked in ${candidates.slice(0, 3).join(', ')} and above)`);
-  return found;
 }

@@ -13,8 +13,12 @@
  *   - kill() exits Node by default → kill(false);
  *   - the helper prints "Quit" (not JSON) on signals, which systray2 would JSON.parse and crash on → filtered;
  *   - writes to a dead helper would raise EPIPE → stdin errors are caught, updates stop.
+ * Icons are drawn at run time (icons.ts) and cached by state. Toggles use ☑/☐ glyphs on Linux (its checkmark is
+ * the suffix above, and nothing at all when unchecked), the native checkmark elsewhere. A grid charging click only
+ * asks: the change runs from the "Turn on/off grid charging" row shown under it, which this adapter offers for
+ * CONFIRM_TIMEOUT_MS (the menu closes after every click, so the confirmation is the next click).
  */
-import { accessSync, chmodSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -22,8 +26,8 @@ import { dirname, join } from 'node:path';
 import SysTrayModule from 'systray2';
 import type { ClickEvent, MenuItem } from 'systray2';
 import type { Logger } from '../log/logger.js';
-import { assetsDir, iconFile, moduleDir } from './icons.js';
-import { buildMenu, DEFAULT_MAX_BATTERIES, type MenuModel, type MenuRow } from './menu-model.js';
+import { IconCache, moduleDir } from './icons.js';
+import { buildMenu, CONFIRM_TIMEOUT_MS, DEFAULT_MAX_BATTERIES, type MenuModel, type MenuRow, type ToggleStyle } from './menu-model.js';
 import type { TrayActions, TrayState } from './types.js';
 
 export type { TrayActions, TrayState } from './types.js';
@@ -48,8 +52,10 @@ export interface TrayStartOptions {
   initialState?: TrayState;
   /** Called when the helper goes away without stop() (the icon is gone; the app keeps running). */
   onHelperExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
-  /** Folder with icons/ (default: assetsDir()). */
-  assetsDir?: string;
+  /** How toggles look (default: 'glyph' on Linux, 'native' elsewhere). */
+  toggleStyle?: ToggleStyle;
+  /** The OS whose icon format to draw (default: this one). */
+  platform?: NodeJS.Platform;
   /** Tests only: a stand-in for systray2's class (no helper is looked for or spawned by TrayApp itself). */
   systrayClass?: SysTrayClass;
 }
@@ -158,7 +164,9 @@ export class TrayApp {
   private model: MenuModel;
   private sentRows: SentRow[];
   private sentMenu: { icon: string; title: string; tooltip: string };
-  private readonly iconCache = new Map<string, string>();
+  private readonly icons: IconCache;
+  private state: TrayState;
+  private confirmTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private exited = false;
   private readonly exitHook = () => this.killHelperNow();
@@ -166,10 +174,14 @@ export class TrayApp {
   private constructor(
     private readonly tray: SysTrayInstance,
     private readonly items: MenuItem[],
-    private readonly opts: TrayStartOptions & { maxBatteries: number; assetsDir: string },
+    private readonly opts: TrayStartOptions & { maxBatteries: number; toggleStyle: ToggleStyle },
     initial: MenuModel,
+    state: TrayState,
+    icons: IconCache,
   ) {
     this.model = initial;
+    this.state = state;
+    this.icons = icons;
     this.sentRows = initial.rows.map((r) => ({ text: r.text, tooltip: r.tooltip, checked: r.checked, enabled: r.enabled, hidden: r.hidden }));
     this.sentMenu = { icon: initial.icon, title: initial.title, tooltip: initial.tooltip };
   }
@@ -180,13 +192,15 @@ export class TrayApp {
     const opts = {
       ...options,
       maxBatteries: Math.max(1, options.maxBatteries ?? DEFAULT_MAX_BATTERIES),
-      assetsDir: options.assetsDir ?? assetsDir(),
+      toggleStyle: options.toggleStyle ?? ((options.platform ?? process.platform) === 'linux' ? 'glyph' : 'native'),
     };
+    const icons = new IconCache(options.platform ?? process.platform);
     const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     const Tray = options.systrayClass ?? SysTray;
     if (!options.systrayClass) prepareHelper(findHelper(), process.platform, logger);
 
-    const model = buildMenu(options.initialState ?? emptyState(), opts.maxBatteries);
+    const initialState = options.initialState ?? emptyState();
+    const model = buildMenu(initialState, opts.maxBatteries, Date.now(), opts.toggleStyle);
     // One item object per row (rows and items share indexes); children also sit in their parent's `items`.
     const items: MenuItem[] = model.rows.map((r) => TrayApp.toItem(r));
     const top: MenuItem[] = [];
@@ -197,7 +211,7 @@ export class TrayApp {
       if (!p) throw new Error(`tray: row ${r.id} names a missing parent ${r.parent}`);
       (p.items ??= []).push(item);
     });
-    const iconData = readFileSync(join(opts.assetsDir, 'icons', iconFile(model.icon))).toString('base64');
+    const iconData = icons.base64(model.iconSpec);
     const tray = new Tray({
       menu: { icon: iconData, title: model.title, tooltip: model.tooltip, items: top, isTemplateIcon: false },
       debug: false,
@@ -260,11 +274,11 @@ export class TrayApp {
       throw e;
     }
 
-    const app = new TrayApp(tray, items, opts, model);
-    app.iconCache.set(model.icon, iconData);
+    const app = new TrayApp(tray, items, opts, model, initialState, icons);
     app.watch(proc!);
     await tray.onClick((ev) => app.onClick(ev));
     logger.debug(`tray: ready after ${Date.now() - started} ms (helper pid ${proc?.pid})`);
+    app.logIcon(model.icon);
     return app;
   }
 
@@ -285,7 +299,15 @@ export class TrayApp {
 
   /** Shows a new state: update-item only for rows that changed, update-menu only if icon/title/tooltip changed. */
   update(state: TrayState): void {
-    const model = buildMenu(state, this.opts.maxBatteries);
+    this.state = state;
+    this.render();
+  }
+
+  /** The confirmation waiting for its click, if any (the adapter's own state, merged into the app's). */
+  private confirm?: { sn: string; value: boolean };
+
+  private render(): void {
+    const model = buildMenu({ ...this.state, confirm: this.confirm }, this.opts.maxBatteries, Date.now(), this.opts.toggleStyle);
     this.model = model;
     if (this.exited || this.stopping) return;
     model.rows.forEach((r, i) => {
@@ -307,8 +329,9 @@ export class TrayApp {
     });
     const m = this.sentMenu;
     if (m.icon !== model.icon || m.title !== model.title || m.tooltip !== model.tooltip) {
-      const icon = this.iconData(model.icon);
+      const icon = this.iconData(model);
       if (icon === undefined) return;
+      if (m.icon !== model.icon) this.logIcon(model.icon);
       // No items: the helper ignores them, and systray2 would append checkmarks to our row objects again.
       this.send({ type: 'update-menu', menu: { icon, title: model.title, tooltip: model.tooltip, items: [], isTemplateIcon: false } });
       this.sentMenu = { icon: model.icon, title: model.title, tooltip: model.tooltip };
@@ -322,6 +345,7 @@ export class TrayApp {
   }
 
   private async doStop(): Promise<void> {
+    clearTimeout(this.confirmTimer);
     process.removeListener('exit', this.exitHook);
     const proc = this.tray.process;
     if (this.exited || !proc) return;
@@ -396,18 +420,38 @@ export class TrayApp {
     }
   }
 
-  private iconData(name: string): string | undefined {
-    let data = this.iconCache.get(name);
-    if (data === undefined) {
-      try {
-        data = readFileSync(join(this.opts.assetsDir, 'icons', iconFile(name))).toString('base64');
-        this.iconCache.set(name, data);
-      } catch (e) {
-        this.opts.logger.warn(`tray: icon ${name} missing`, e);
-        return undefined;
-      }
+  private iconData(model: MenuModel): string | undefined {
+    try {
+      return this.icons.base64(model.iconSpec);
+    } catch (e) {
+      this.opts.logger.warn(`tray: icon ${model.icon} could not be drawn`, e);
+      return undefined;
     }
-    return data;
+  }
+
+  /** "tray: icon 57-discharge" (debug; info under E2E=1, which the tests and the benchmark read). */
+  private logIcon(key: string): void {
+    const line = `tray: icon ${key}`;
+    if (process.env.E2E === '1') this.opts.logger.info(line);
+    else this.opts.logger.debug(line);
+  }
+
+  /** Shows "Turn on/off grid charging" and "Cancel" under the grid charging row, for a while. */
+  private ask(sn: string): void {
+    const gc = this.state.controls?.find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging');
+    if (typeof gc?.value !== 'boolean') return;
+    this.setConfirm({ sn, value: !gc.value });
+    this.opts.logger.info(`tray: grid charging ${gc.value ? 'off' : 'on'}? waiting for the confirming click`);
+  }
+
+  private setConfirm(c: { sn: string; value: boolean } | undefined): void {
+    clearTimeout(this.confirmTimer);
+    this.confirm = c;
+    if (c) {
+      this.confirmTimer = setTimeout(() => this.setConfirm(undefined), CONFIRM_TIMEOUT_MS);
+      this.confirmTimer.unref?.();
+    }
+    this.render();
   }
 
   private onClick(ev: ClickEvent): void {
@@ -421,12 +465,23 @@ export class TrayApp {
     try {
       const a = this.opts.actions;
       switch (row.action) {
+        case 'askGridCharging':
+          if (row.arg) this.ask(row.arg);
+          break;
+        case 'cancelConfirm':
+          this.opts.logger.info('tray: battery change cancelled');
+          this.setConfirm(undefined);
+          break;
         case 'openSettings':
           a.openSettings(row.arg);
           break;
-        case 'toggleGridCharging':
-          if (row.arg) a.toggleGridCharging(row.arg);
+        case 'toggleGridCharging': {
+          // Only from the confirming row, and only while the value is still the one the user saw.
+          const c = this.confirm;
+          this.setConfirm(undefined);
+          if (row.arg && c?.sn === row.arg) a.toggleGridCharging(row.arg);
           break;
+        }
         case 'setEmsMode': {
           const [sn, mode] = (row.arg ?? '').split('|');
           if (sn && mode) a.setEmsMode?.(sn, mode);

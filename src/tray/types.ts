@@ -11,7 +11,10 @@ export interface TrayActions {
    * `control-<sn>-input_power` (see settingsAnchor in settings/page.ts). Without it: the top of the page.
    */
   openSettings(field?: string): void;
-  /** Switches grid charging of the station whose master battery is `sn` to the opposite of its confirmed value. */
+  /**
+   * Switches grid charging of the station whose master battery is `sn` to the opposite of its confirmed value.
+   * The tray calls it only from the confirming row ("Turn on grid charging"), never from a single click.
+   */
   toggleGridCharging(sn: string): void;
   /** Switches the EMS mode of the master unit `sn` through the battery's own feed. */
   setEmsMode?(sn: string, mode: string): void;
@@ -38,6 +41,12 @@ export interface TrayState {
   feedControls?: NativeControlView[];
   /** The last failed or refused battery control write in plain words; shown when nothing more important is. */
   controlError?: string;
+  /** The battery (serial) the icon, title and tooltip show; undefined or unknown: the station master, else the first. */
+  iconBattery?: string;
+  /** A grid charging change waiting for its confirming click (set by the tray itself, see TrayApp). */
+  confirm?: { sn: string; value: boolean };
+  /** The outcome of the last battery change, e.g. "✓ Grid charging is on (confirmed 10:02)"; shown as a menu row. */
+  controlNotice?: string;
   /** "Start at login" as read back from the OS; undefined = not available here (row hidden). */
   autostart?: boolean;
   /** Why "Start at login" cannot be used here (e.g. "not in the demo"): the row shows disabled with it. */

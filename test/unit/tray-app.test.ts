@@ -187,11 +187,12 @@ describe('TrayApp with a stand-in helper', () => {
     app.update(state({}, { updatedAt: undefined }));
     expect(tray.sent.length).toBe(before);
 
-    // SoC 57 → 58: one row, and the title/tooltip (the icon name stays battery-60-discharge).
+    // SoC 57 → 58: one row, and the icon (new digits), title and tooltip.
     tray.sent.length = 0;
     app.update(state({}, { soc: 58, updatedAt: undefined }));
     expect(tray.sent.map((a) => `${a.type}:${a.item?.title ?? a.menu?.title}`)).toEqual(['update-item:State of charge: 58 %', 'update-menu:58 % ↓310 W']);
-    expect(app.menu.icon).toBe('battery-60-discharge');
+    expect(app.menu.icon).toBe('58-discharge');
+    expect(tray.sent[1]!.menu!.icon).not.toBe(tray.conf.menu.icon);
 
     // Charging: power row + icon/title/tooltip (one update-menu without items).
     tray.sent.length = 0;
@@ -207,7 +208,7 @@ describe('TrayApp with a stand-in helper', () => {
   test('checkmarks never stack and clicks find rows by object, not title', async () => {
     process.env.E2E = '1';
     const h = harness();
-    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state(), toggleStyle: 'native' });
     const tray = FakeTray.last;
     const pub = rowIndex(app, 'publish');
     expect(tray.shown.get(pub + 1)!.title).toBe('Publish to MQTT (√)');
@@ -220,14 +221,16 @@ describe('TrayApp with a stand-in helper', () => {
     tray.click(pub);
     tray.click(rowIndex(app, 'refresh'));
     tray.click(rowIndex(app, 'settings'));
-    tray.click(rowIndex(app, 'b0.soc')); // disabled info row: no action
+    tray.click(rowIndex(app, 'b0.soc')); // a reading: opens the settings page
+    tray.click(rowIndex(app, 'b1.gap')); // hidden, no action
     tray.click(rowIndex(app, 'quit'));
-    expect(h.calls).toEqual(['togglePublish', 'refresh', 'openSettings', 'quit']);
+    expect(h.calls).toEqual(['togglePublish', 'refresh', 'openSettings', 'openSettings', 'quit']);
     expect(h.lines.filter((l) => l.includes('tray: clicked')).map((l) => l.replace(/^.*tray: /, ''))).toEqual([
       'clicked Publish to MQTT',
       'clicked Refresh now',
       'clicked Settings…',
       'clicked State of charge: 57 %',
+      'clicked ',
       'clicked Quit',
     ]);
     await app.stop();
@@ -258,7 +261,7 @@ describe('TrayApp with a stand-in helper', () => {
   test('Battery control: a submenu built once; children clicked by object; the parent updated without its children', async () => {
     process.env.E2E = '1';
     const h = harness();
-    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state({ controls: controls() }) });
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state({ controls: controls() }), toggleStyle: 'native' });
     const tray = FakeTray.last;
     // The tree: the parent carries its children; every row has exactly one item.
     const top = tray.conf.menu.items;
@@ -270,21 +273,32 @@ describe('TrayApp with a stand-in helper', () => {
     expect(top.every((it) => !it.items || it === parent)).toBe(true);
 
     const grid = rowIndex(app, 'c0.grid_charging');
+    const confirm = rowIndex(app, 'c0.grid_confirm');
     const input = rowIndex(app, 'c0.input_power');
+    // One click on grid charging only asks: the confirming rows appear under it, the app is not called.
+    expect(tray.shown.get(confirm + 1)!.hidden).toBe(true);
+    tray.click(confirm); // hidden: nothing
     tray.click(grid);
+    expect(h.calls).toEqual([]);
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging: off ▸', enabled: false });
+    expect(tray.shown.get(confirm + 1)).toMatchObject({ title: '    Turn on grid charging', hidden: false });
+    tray.click(confirm);
+    tray.click(confirm); // the confirmation is used up
     tray.click(input);
     tray.click(rowIndex(app, 'controls')); // the parent: opens the submenu, no action
     expect(h.calls).toEqual(['toggleGridCharging SN1', 'openSettings control-SN1-input_power']);
+    expect(tray.shown.get(confirm + 1)!.hidden).toBe(true);
 
-    // A write runs: the checkbox is disabled with "…"; a click now does nothing.
+    // A write runs: the checkbox is disabled; a click now does nothing.
     tray.sent.length = 0;
     app.update(state({ controls: controls({ writing: true }) }, { updatedAt: undefined }));
-    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging…', enabled: false });
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging: switching…', enabled: false });
     tray.click(grid);
+    expect(tray.shown.get(confirm + 1)!.hidden).toBe(true);
     expect(h.calls).toHaveLength(2);
     // Confirmed on, several times over: the checkmark never stacks.
     for (let i = 0; i < 3; i++) app.update(state({ controls: controls({ grid: true, input: 800 + i }) }, { updatedAt: undefined }));
-    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging (√)', enabled: true, checked: true });
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging: on (√)', enabled: true, checked: true });
     expect(tray.shown.get(input + 1)!.title).toBe('Input power: 802 W…');
 
     // Controls gone (e.g. the bridge restarts): the parent is disabled with a hint, never hidden, and goes out
@@ -302,13 +316,49 @@ describe('TrayApp with a stand-in helper', () => {
 
     app.update(state({ controls: controls({ grid: true }) }, { updatedAt: undefined }));
     expect(tray.shown.get(p + 1)).toMatchObject({ title: 'Battery control', enabled: true, hidden: false });
-    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging (√)', hidden: false });
+    expect(tray.shown.get(grid + 1)).toMatchObject({ title: 'Grid charging: on (√)', hidden: false });
+
+    // Cancel: the rows go, nothing changes.
+    tray.click(grid);
+    expect(tray.shown.get(confirm + 1)).toMatchObject({ title: '    Turn off grid charging', hidden: false });
+    tray.click(rowIndex(app, 'c0.grid_cancel'));
+    expect(tray.shown.get(confirm + 1)!.hidden).toBe(true);
+    tray.click(confirm);
+    expect(h.calls).toHaveLength(2);
+    expect(h.lines.join('\n')).toContain('tray: battery change cancelled');
+    await app.stop();
+  });
+
+  test('Linux style: toggles are ☑/☐ glyphs in the title, never the stacking "(√)"', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state({ controls: controls(), autostart: false }), platform: 'linux' });
+    const tray = FakeTray.last;
+    const title = (id: string) => tray.shown.get(rowIndex(app, id) + 1)!.title;
+    expect([title('publish'), title('autostart'), title('c0.grid_charging')]).toEqual(['☑ Publish to MQTT', '☐ Start at login', '☐ Grid charging: off']);
+    for (const publishing of [false, true, true]) app.update(state({ publishing, controls: controls({ grid: publishing }), autostart: publishing }, { updatedAt: undefined }));
+    expect([title('publish'), title('autostart'), title('c0.grid_charging')]).toEqual(['☑ Publish to MQTT', '☑ Start at login', '☑ Grid charging: on']);
+    expect([...tray.shown.values()].every((it) => !it.title.includes('(√)'))).toBe(true);
+    await app.stop();
+  });
+
+  test('icons are drawn per OS (ICO on Windows, PNG elsewhere) and each look only once', async () => {
+    const h = harness();
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state(), platform: 'win32' });
+    const tray = FakeTray.last;
+    const ico = Buffer.from(tray.conf.menu.icon, 'base64');
+    expect([ico.readUInt16LE(0), ico.readUInt16LE(2), ico.readUInt16LE(4)]).toEqual([0, 1, 4]);
+    tray.sent.length = 0;
+    app.update(state({}, { soc: 12, updatedAt: undefined }));
+    app.update(state({}, { soc: 57, updatedAt: undefined }));
+    const icons = tray.sent.filter((a) => a.type === 'update-menu').map((a) => a.menu!.icon);
+    expect(icons).toHaveLength(2);
+    expect(icons[1]).toBe(tray.conf.menu.icon); // back to 57: the same bytes
     await app.stop();
   });
 
   test('Start at login and Open log', async () => {
     const h = harness();
-    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state() });
+    const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state(), toggleStyle: 'native' });
     const tray = FakeTray.last;
     const auto = rowIndex(app, 'autostart');
     const log = rowIndex(app, 'log');

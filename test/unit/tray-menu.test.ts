@@ -5,8 +5,15 @@ import {
   buildMenu,
   clock,
   clockHM,
+  ageText,
+  CHECKED,
+  controlNoticeText,
   energyText,
+  flowText,
   LABELS,
+  powerText,
+  settingWords,
+  UNCHECKED,
   MISSING,
   powerWords,
   problemLine,
@@ -82,10 +89,10 @@ describe('battery block', () => {
   test('the exact texts for a discharging battery', () => {
     const m = buildMenu(state(), 4, NOW);
     expect(visibleTexts(m)).toEqual([
-      'MS-A2 HMSA2000001',
+      'Home · MS-A2 …0001',
       'State of charge: 57 %',
       'Discharging 310 W',
-      'Today: +285 Wh charged, −641 Wh discharged',
+      'Today: +0.29 kWh charged, −0.64 kWh discharged',
       'Temperature: 22.0 °C',
       `Updated ${clock(NOW - 5_000)}`,
       'Battery control (unavailable)',
@@ -118,6 +125,7 @@ describe('battery block', () => {
     expect(row(m, 'b0.temp').text).toBe(`Temperature: ${MISSING}`);
     expect(powerWords({ status: 'charge', batteryPower: undefined })).toBe(`Charging ${MISSING} W`);
     expect(todayText({ chargedToday: 0, dischargedToday: undefined })).toBe(`Today: +0 Wh charged, ${MISSING} discharged`);
+    expect(todayText({ chargedToday: 40, dischargedToday: 12 })).toBe('Today: +40 Wh charged, −12 Wh discharged');
     expect(todayText({ chargedToday: undefined, dischargedToday: 12 })).toBe(`Today: ${MISSING} charged, −12 Wh discharged`);
     for (const r of m.rows) expect(r.text).not.toMatch(/\b0 (%|W|Wh)\b|: 0\b/);
     expect(row(m, 'b0.soc').text).not.toContain('NaN');
@@ -138,6 +146,14 @@ describe('battery block', () => {
     expect(energyText(999.6)).toBe('1000 Wh');
     expect(energyText(1000)).toBe('1.00 kWh');
     expect(energyText(12345)).toBe('12.35 kWh');
+    expect(energyText(12, 'kWh')).toBe('0.01 kWh');
+    // One unit per line: kWh for both as soon as either reaches 100 Wh.
+    expect(todayText({ chargedToday: 290, dischargedToday: 740 })).toBe('Today: +0.29 kWh charged, −0.74 kWh discharged');
+    expect(todayText({ chargedToday: 5, dischargedToday: 2400 })).toBe('Today: +0.01 kWh charged, −2.40 kWh discharged');
+    expect(powerText(420)).toBe('420 W');
+    expect(powerText(-420)).toBe('−420 W');
+    expect(powerText(1234)).toBe('1.2 kW');
+    expect(powerText(-0.2)).toBe('0 W');
     expect(row(buildMenu(state({}, { batteries: [battery({ temperature: -3.25 })] }), 4, NOW), 'b0.temp').text).toBe('Temperature: −3.3 °C');
     expect(row(buildMenu(state({}, { batteries: [battery({ soc: 57.6 })] }), 4, NOW), 'b0.soc').text).toBe('State of charge: 58 %');
   });
@@ -147,16 +163,35 @@ describe('battery block', () => {
     expect(row(today, 'b0.updated').text).toBe('Updated 14:03:07');
     const yesterday = new Date(2026, 10, 23, 23, 59, 1).getTime();
     const old = buildMenu(state({}, { batteries: [battery({ updatedAt: yesterday, fresh: false })] }), 4, NOW);
-    expect(row(old, 'b0.updated').text).toBe('Updated 2026-11-23 23:59:01 (stale)');
-    const stale = buildMenu(state({}, { batteries: [battery({ fresh: false })] }), 4, NOW);
-    expect(row(stale, 'b0.updated').text).toBe('Updated 14:03:07 (stale)');
+    expect(row(old, 'b0.updated').text).toBe('Updated 14 h 4 min ago – no fresh reading');
+    const fresh = buildMenu(state({}, { batteries: [battery({ updatedAt: yesterday })] }), 4, NOW);
+    expect(row(fresh, 'b0.updated').text).toBe('Updated 2026-11-23 23:59:01');
+    // Stale: how old, and why.
+    const notStreaming = buildMenu(state({}, { batteries: [battery({ fresh: false, live: false, updatedAt: NOW - 14 * 60_000 - 5_000 })] }), 4, NOW);
+    expect(row(notStreaming, 'b0.updated').text).toBe('Updated 14 min ago – the battery is not streaming');
+    const cloudDown = buildMenu(state({}, { batteries: [battery({ fresh: false, updatedAt: NOW - 3 * 60_000 })], problem: problem('cloud-unreachable') }), 4, NOW);
+    expect(row(cloudDown, 'b0.updated').text).toBe('Updated 3 min ago – cloud unreachable');
+    expect(ageText(30_000)).toBe('just now');
+    expect(ageText(125 * 60_000)).toBe('2 h 5 min ago');
+    expect(ageText(50 * 3600_000)).toBe('2 days ago');
     const never = buildMenu(state({}, { batteries: [battery({ updatedAt: undefined, fresh: false })] }), 4, NOW);
     expect(row(never, 'b0.updated').text).toBe('Not updated yet');
   });
 
-  test('header: serial number, else station name', () => {
-    expect(row(buildMenu(state(), 4, NOW), 'b0.header').text).toBe('MS-A2 HMSA2000001');
-    expect(row(buildMenu(state({}, { batteries: [battery({ sn: '' })] }), 4, NOW), 'b0.header').text).toBe('Home');
+  test('header: the station name from the cloud and the battery as the user knows them', () => {
+    expect(row(buildMenu(state(), 4, NOW), 'b0.header').text).toBe('Home · MS-A2 …0001');
+    expect(row(buildMenu(state({}, { batteries: [battery({ stationName: 'Home East', sn: '280024290529' })] }), 4, NOW), 'b0.header').text).toBe('Home East · MS-A2 …0529');
+    expect(row(buildMenu(state({}, { batteries: [battery({ sn: '' })] }), 4, NOW), 'b0.header').text).toBe('Home · MS-A2');
+    expect(row(buildMenu(state({}, { batteries: [battery({ stationName: '' })] }), 4, NOW), 'b0.header').text).toBe('MS-A2 …0001');
+  });
+
+  test('solar, grid and house power on one line, where the data has them', () => {
+    const m = buildMenu(state({}, { batteries: [battery({ pvPower: 1200, gridPower: -420, loadPower: 380 })] }), 4, NOW);
+    expect(row(m, 'b0.flow')).toMatchObject({ text: 'Solar 1.2 kW · Grid −420 W · House 380 W', hidden: false });
+    expect(row(buildMenu(state({}, { batteries: [battery({ pvPower: 0, loadPower: 95 })] }), 4, NOW), 'b0.flow').text).toBe('Solar 0 W · House 95 W');
+    expect(flowText({ gridPower: 310 })).toBe('Grid 310 W');
+    // No such data: no line.
+    expect(row(buildMenu(state(), 4, NOW), 'b0.flow').hidden).toBe(true);
   });
 
   test('before the first reading: one block of dashes', () => {
@@ -169,9 +204,9 @@ describe('battery block', () => {
       `Temperature: ${MISSING}`,
       'Not updated yet',
     ]);
-    expect(m.tooltip).toBe('MS-A2 · waiting for data');
+    expect(m.tooltip).toBe('Hoymiles MS-A2 · waiting for data');
     expect(m.title).toBe('');
-    expect(m.icon).toBe('battery-unknown');
+    expect(m.icon).toBe('unknown');
   });
 });
 
@@ -185,33 +220,36 @@ describe('layout', () => {
     expect(ids(a)).toEqual(ids(c));
     const d = buildMenu(state({ controls: [station('A'), station('B')], autostart: true, logPath: '/x.log', controlError: 'x' }), 4, NOW);
     expect(ids(a)).toEqual(ids(d));
-    // Per battery slot: 6 block rows (+ a gap from the second on) and 4 Battery control rows; 5 feed control rows
-    // for up to 2 master units; then 11 fixed rows.
-    expect(a.rows).toHaveLength(6 * 4 + 3 + 4 * 4 + 5 * 2 + 11);
-    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(6 + 4 + 5 + 11);
-    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(6 + 4 + 5 + 11); // at least one block
+    // Per battery slot: 7 block rows (+ a gap from the second on) and 6 Battery control rows; 5 feed control rows
+    // for up to 2 master units; then 12 fixed rows.
+    expect(a.rows).toHaveLength(7 * 4 + 3 + 6 * 4 + 5 * 2 + 12);
+    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(7 + 6 + 5 + 12);
+    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(7 + 6 + 5 + 12); // at least one block
+    // The confirmation and the notice do not change the shape either.
+    const e = buildMenu(state({ controls: [station('HMSA2000001')], confirm: { sn: 'HMSA2000001', value: true }, controlNotice: 'x' }), 4, NOW);
+    expect(ids(e)).toEqual(ids(a));
   });
 
   test('unused blocks hidden; extra batteries beyond maxBatteries ignored', () => {
     const two = buildMenu(state({}, { batteries: [battery(), battery({ sn: 'SECOND', master: false, soc: 40 })] }), 4, NOW);
     expect(row(two, 'b1.gap').hidden).toBe(false);
-    expect(row(two, 'b1.header').text).toBe('MS-A2 SECOND');
+    expect(row(two, 'b1.header').text).toBe('Home · MS-A2 …COND');
     expect(row(two, 'b1.soc').text).toBe('State of charge: 40 %');
     for (const i of [2, 3]) {
       expect(two.rows.filter((r) => r.id.startsWith(`b${i}.`)).every((r) => r.hidden)).toBe(true);
     }
     const many = buildMenu(state({}, { batteries: [1, 2, 3].map((n) => battery({ sn: `S${n}` })) }), 2, NOW);
-    expect(visibleTexts(many).filter((t) => t.startsWith('MS-A2'))).toEqual(['MS-A2 S1', 'MS-A2 S2']);
+    expect(visibleTexts(many).filter((t) => t.startsWith('Home ·'))).toEqual(['Home · MS-A2 S1', 'Home · MS-A2 S2']);
   });
 
   test('the order: blocks, Battery control, problem, Publish, Refresh, Start at login, Open log, Settings, Quit', () => {
     const m = buildMenu(state({ controls: [station('A')], autostart: false, logPath: '/x.log', brokerProblem: 'MQTT broker unreachable' }), 2, NOW);
     const top = m.rows.filter((r) => !r.hidden && !r.parent).map((r) => (r.kind === 'separator' ? '—' : r.text));
     expect(top).toEqual([
-      'MS-A2 HMSA2000001',
+      'Home · MS-A2 …0001',
       'State of charge: 57 %',
       'Discharging 310 W',
-      'Today: +285 Wh charged, −641 Wh discharged',
+      'Today: +0.29 kWh charged, −0.64 kWh discharged',
       'Temperature: 22.0 °C',
       'Updated 14:03:07',
       '—',
@@ -233,9 +271,10 @@ describe('layout', () => {
     expect(m.rows.slice(first, first + children.length)).toEqual(children);
   });
 
-  test('info rows are disabled, controls enabled with their actions; separators never hidden', () => {
+  test('readings are normal (enabled) rows that open the settings page; controls enabled with their actions; separators never hidden', () => {
     const m = buildMenu(state(), 4, NOW);
-    for (const r of m.rows.filter((x) => x.id.startsWith('b'))) expect(r.enabled).toBe(false);
+    for (const r of m.rows.filter((x) => x.id.startsWith('b') && !x.id.endsWith('.gap'))) expect(r).toMatchObject({ enabled: true, action: 'openSettings' });
+    expect(row(m, 'b1.gap').enabled).toBe(false);
     expect(row(m, 'publish')).toMatchObject({ kind: 'checkbox', text: LABELS.publish, checked: true, enabled: true, action: 'togglePublish' });
     expect(row(m, 'refresh')).toMatchObject({ text: 'Refresh now', enabled: true, action: 'refresh' });
     expect(row(m, 'settings')).toMatchObject({ text: 'Settings…', enabled: true, action: 'openSettings' });
@@ -247,6 +286,22 @@ describe('layout', () => {
   test('publish checkbox follows publishing', () => {
     expect(row(buildMenu(state({ publishing: false }), 4, NOW), 'publish').checked).toBe(false);
     expect(row(buildMenu(state({ publishing: true }), 4, NOW), 'publish').checked).toBe(true);
+  });
+
+  test('glyph toggles (Linux): ☑/☐ in the text in both states, never the native checkmark', () => {
+    const on = buildMenu(state({ publishing: true, autostart: true, controls: [station('HMSA2000001', { grid_charging: { value: true } })] }), 4, NOW, 'glyph');
+    const off = buildMenu(state({ publishing: false, autostart: false, controls: [station('HMSA2000001')] }), 4, NOW, 'glyph');
+    expect([row(on, 'publish').text, row(on, 'autostart').text, row(on, 'c0.grid_charging').text]).toEqual([
+      `${CHECKED} Publish to MQTT`,
+      `${CHECKED} Start at login`,
+      `${CHECKED} Grid charging: on`,
+    ]);
+    expect([row(off, 'publish').text, row(off, 'autostart').text, row(off, 'c0.grid_charging').text]).toEqual([
+      `${UNCHECKED} Publish to MQTT`,
+      `${UNCHECKED} Start at login`,
+      `${UNCHECKED} Grid charging: off`,
+    ]);
+    expect([...on.rows, ...off.rows].every((r) => !r.checked)).toBe(true);
   });
 });
 
@@ -314,7 +369,7 @@ describe('problem line', () => {
     // Cloud and broker problems come first.
     expect(text(state({ controlError: msg, brokerProblem: 'MQTT broker unreachable' }))).toBe('⚠ MQTT broker unreachable');
     expect(text(state({ controlError: msg }, { problem: problem('cloud-unreachable') }))).toBe('⚠ Cloud unreachable – retrying');
-    expect(buildMenu(state({ controlError: msg }), 4, NOW).tooltip).toBe('MS-A2 57 % · Discharging 310 W · ⚠ Battery control failed');
+    expect(buildMenu(state({ controlError: msg }), 4, NOW).tooltip).toBe('Home · 57 % · discharging 310 W · 14:03 · ⚠ Battery control failed');
   });
 
   test('a settings-fixable problem row opens Settings; others are plain text', () => {
@@ -333,21 +388,53 @@ describe('Battery control submenu', () => {
   test('one station: grid charging checkbox, input power and reserve as links to the settings page', () => {
     const s = state({ controls: [station()] });
     expect(parent(s)).toMatchObject({ kind: 'submenu', text: 'Battery control', enabled: true, hidden: false });
-    expect(children(s).map((r) => r.text)).toEqual(['Grid charging', 'Input power: 800 W…', 'Reserve: 10 %…']);
+    expect(children(s).map((r) => r.text)).toEqual(['Grid charging: off', 'Input power: 800 W…', 'Reserve: 10 %…']);
     const [grid, input, reserve] = children(s);
-    expect(grid).toMatchObject({ kind: 'checkbox', checked: false, enabled: true, action: 'toggleGridCharging', arg: 'HMSA2000001' });
+    // A click only asks (the tray then shows the confirming rows).
+    expect(grid).toMatchObject({ kind: 'checkbox', checked: false, enabled: true, action: 'askGridCharging', arg: 'HMSA2000001' });
     expect(input).toMatchObject({ kind: 'action', enabled: true, action: 'openSettings', arg: 'control-HMSA2000001-input_power' });
     expect(reserve).toMatchObject({ action: 'openSettings', arg: 'control-HMSA2000001-reserve_soc' });
     expect(grid!.tooltip).toContain('switch it on');
     const on = children(state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })] }))[0]!;
-    expect(on).toMatchObject({ text: 'Grid charging', checked: true, enabled: true });
+    expect(on).toMatchObject({ text: 'Grid charging: on', checked: true, enabled: true });
     expect(on.tooltip).toContain('switch it off');
+  });
+
+  test('a change takes a confirming step: "Grid charging: off ▸ Turn on / Cancel"', () => {
+    const asked = state({ controls: [station()], confirm: { sn: 'HMSA2000001', value: true } });
+    const rows = children(asked);
+    expect(rows.map((r) => r.text)).toEqual(['Grid charging: off ▸', '    Turn on grid charging', '    Cancel', 'Input power: 800 W…', 'Reserve: 10 %…']);
+    expect(rows[0]).toMatchObject({ enabled: false });
+    expect(rows[1]).toMatchObject({ action: 'toggleGridCharging', arg: 'HMSA2000001', enabled: true });
+    expect(rows[2]).toMatchObject({ action: 'cancelConfirm', enabled: true });
+    // Turning off.
+    const off = children(state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })], confirm: { sn: 'HMSA2000001', value: false } }));
+    expect(off.map((r) => r.text).slice(0, 3)).toEqual(['Grid charging: on ▸', '    Turn off grid charging', '    Cancel']);
+    // A confirmation that no longer fits (the value changed meanwhile, another station, a write running) is not offered.
+    for (const c of [
+      state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })], confirm: { sn: 'HMSA2000001', value: true } }),
+      state({ controls: [station()], confirm: { sn: 'OTHER', value: true } }),
+      state({ controls: [station('HMSA2000001', { grid_charging: { writing: true } })], confirm: { sn: 'HMSA2000001', value: true } }),
+    ]) {
+      expect(children(c).filter((r) => r.id.endsWith('grid_confirm') || r.id.endsWith('grid_cancel'))).toEqual([]);
+    }
+    // Nothing in the model switches grid charging from a single click on the row itself.
+    expect(buildMenu(state({ controls: [station()] }), 4, NOW).rows.filter((r) => r.action === 'toggleGridCharging' && !r.hidden)).toEqual([]);
+  });
+
+  test('the confirmed result is a menu line', () => {
+    const at = new Date(2026, 10, 24, 10, 2).getTime();
+    const note = controlNoticeText('grid_charging', true, at);
+    expect(note).toBe('✓ Grid charging on – confirmed by the battery at 10:02');
+    expect(row(buildMenu(state({ controlNotice: note }), 4, NOW), 'notice')).toMatchObject({ text: note, hidden: false });
+    expect(row(buildMenu(state(), 4, NOW), 'notice').hidden).toBe(true);
+    expect(settingWords('input_power', 800)).toBe('Input power 800 W');
   });
 
   test('while a write runs: "Grid charging…" disabled; numbers say applying', () => {
     const s = state({ controls: [station('SN', { grid_charging: { writing: true, value: true }, input_power: { writing: true } })] });
     const [grid, input] = children(s);
-    expect(grid).toMatchObject({ text: 'Grid charging…', enabled: false, checked: true });
+    expect(grid).toMatchObject({ text: 'Grid charging: switching…', enabled: false, checked: false });
     expect(input!.text).toBe('Input power: 800 W (applying…)…');
   });
 
@@ -364,33 +451,33 @@ describe('Battery control submenu', () => {
 
   test('unsupported settings are hidden; a station without any is left out', () => {
     const s = state({ controls: [station('SN', { reserve_soc: { supported: false, value: undefined } })] });
-    expect(children(s).map((r) => r.text)).toEqual(['Grid charging', 'Input power: 800 W…']);
+    expect(children(s).map((r) => r.text)).toEqual(['Grid charging: off', 'Input power: 800 W…']);
     const none = station('NONE', { grid_charging: { supported: false }, input_power: { supported: false }, reserve_soc: { supported: false } });
-    expect(children(state({ controls: [none, station('SN')] })).map((r) => r.text)).toEqual(['Grid charging', 'Input power: 800 W…', 'Reserve: 10 %…']);
+    expect(children(state({ controls: [none, station('SN')] })).map((r) => r.text)).toEqual(['Grid charging: off', 'Input power: 800 W…', 'Reserve: 10 %…']);
   });
 
   test('two stations: a header per group', () => {
     const s = state({ controls: [station('AAA'), station('BBB', { grid_charging: { value: true } })] });
     expect(children(s).map((r) => r.text)).toEqual([
-      'MS-A2 AAA',
-      'Grid charging',
+      'Home · MS-A2 AAA',
+      'Grid charging: off',
       'Input power: 800 W…',
       'Reserve: 10 %…',
-      'MS-A2 BBB',
-      'Grid charging',
+      'Home · MS-A2 BBB',
+      'Grid charging: on',
       'Input power: 800 W…',
       'Reserve: 10 %…',
     ]);
     const headers = children(s).filter((r) => r.id.endsWith('.header'));
     expect(headers.every((r) => !r.enabled && !r.action)).toBe(true);
-    expect(children(s).filter((r) => r.action === 'toggleGridCharging').map((r) => [r.arg, r.checked])).toEqual([
+    expect(children(s).filter((r) => r.action === 'askGridCharging').map((r) => [r.arg, r.checked])).toEqual([
       ['AAA', false],
       ['BBB', true],
     ]);
     // More stations than slots: the extra ones are left out.
     expect(children(state({ controls: [station('A1'), station('A2'), station('A3')] }), 2).filter((r) => r.id.endsWith('.header')).map((r) => r.text)).toEqual([
-      'MS-A2 A1',
-      'MS-A2 A2',
+      'Home · MS-A2 A1',
+      'Home · MS-A2 A2',
     ]);
   });
 
@@ -439,40 +526,53 @@ describe('Start at login and Open log', () => {
 describe('tooltip and macOS title', () => {
   test('discharging', () => {
     const m = buildMenu(state(), 4, NOW);
-    expect(m.tooltip).toBe('MS-A2 57 % · Discharging 310 W');
+    expect(m.tooltip).toBe('Home · 57 % · discharging 310 W · 14:03');
     expect(m.title).toBe('57 % ↓310 W');
+    const east = buildMenu(state({}, { batteries: [battery({ stationName: 'Home East', updatedAt: new Date(2026, 10, 24, 8, 3).getTime() })] }), 4, NOW);
+    expect(east.tooltip).toBe('Home East · 57 % · discharging 310 W · 08:03');
   });
 
   test('charging and standby', () => {
     const c = buildMenu(state({}, { batteries: [battery({ soc: 58, batteryPower: -245, status: 'charge' })] }), 4, NOW);
-    expect(c.tooltip).toBe('MS-A2 58 % · Charging 245 W');
+    expect(c.tooltip).toBe('Home · 58 % · charging 245 W · 14:03');
     expect(c.title).toBe('58 % ↑245 W');
     const s = buildMenu(state({}, { batteries: [battery({ batteryPower: 1, status: 'standby' })] }), 4, NOW);
-    expect(s.tooltip).toBe('MS-A2 57 % · Standby');
+    expect(s.tooltip).toBe('Home · 57 % · standby · 14:03');
     expect(s.title).toBe('57 %');
   });
 
   test('missing values', () => {
     const m = buildMenu(state({}, { batteries: [battery({ soc: undefined, batteryPower: undefined, status: 'discharge' })] }), 4, NOW);
-    expect(m.tooltip).toBe(`MS-A2 ${MISSING} · Discharging ${MISSING} W`);
+    expect(m.tooltip).toBe(`Home · ${MISSING} · discharging ${MISSING} W · 14:03`);
     expect(m.title).toBe(`${MISSING} ↓${MISSING} W`);
   });
 
-  test('uses the master battery', () => {
-    const m = buildMenu(state({}, { batteries: [battery({ sn: 'SLAVE', master: false, soc: 11 }), battery({ soc: 80 })] }), 4, NOW);
-    expect(m.tooltip.startsWith('MS-A2 80 %')).toBe(true);
+  test('uses the battery picked in the settings, else the master battery', () => {
+    const two = { batteries: [battery({ sn: 'SLAVE', master: false, soc: 11 }), battery({ soc: 80 })] };
+    const m = buildMenu(state({}, two), 4, NOW);
+    expect(m.tooltip.startsWith('Home · 80 %')).toBe(true);
+    expect(m.icon).toBe('80-discharge');
+    const picked = buildMenu(state({ iconBattery: 'SLAVE' }, two), 4, NOW);
+    expect(picked.tooltip.startsWith('Home · 11 %')).toBe(true);
+    expect(picked.title).toBe('11 % ↓310 W');
+    expect(picked.icon).toBe('11-discharge-low');
+    // The menu still shows both.
+    expect(visibleTexts(picked).filter((t) => t.startsWith('State of charge'))).toEqual(['State of charge: 11 %', 'State of charge: 80 %']);
+    // A serial that is not there: the default.
+    expect(buildMenu(state({ iconBattery: 'GONE' }, two), 4, NOW).icon).toBe('80-discharge');
   });
 
   test('problem, stale and MQTT off are added; error shows ⚠ as title', () => {
     const p = buildMenu(state({ publishing: false }, { problem: problem('wrong-password'), batteries: [battery({ fresh: false })] }), 4, NOW);
-    expect(p.tooltip).toBe('MS-A2 57 % · Discharging 310 W · stale · ⚠ Wrong Hoymiles password · MQTT off');
+    expect(p.tooltip).toBe('Home · 57 % · discharging 310 W · stale since 14:03 · ⚠ Wrong Hoymiles password · MQTT off');
     expect(p.title).toBe('⚠');
     const long = buildMenu(state({ brokerProblem: 'y'.repeat(300) }), 4, NOW);
     expect(long.tooltip.length).toBeLessThanOrEqual(TOOLTIP_MAX);
   });
 
   test('icon name comes with the model', () => {
-    expect(buildMenu(state(), 4, NOW).icon).toBe('battery-60-discharge');
+    expect(buildMenu(state(), 4, NOW).icon).toBe('57-discharge');
+    expect(buildMenu(state(), 4, NOW).iconSpec).toEqual({ kind: 'level', level: 57, mark: 'discharge', low: false, stale: false, warn: false });
   });
 });
 
