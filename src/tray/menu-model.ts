@@ -6,7 +6,7 @@
 import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
 import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { batteryName } from '../core/names.js';
-import { controlAnchor } from '../settings/anchors.js';
+import { CONTROLS_ANCHOR, controlAnchor } from '../settings/anchors.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
 import type { TrayActions, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';
@@ -470,7 +470,13 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
       tooltip: problem?.detail ?? '',
       action: problem?.fixInSettings ? 'openSettings' : undefined,
     }),
-    row('notice', 'text', state.controlNotice ? truncate(state.controlNotice, 100) : '', { hidden: !state.controlNotice, tooltip: state.controlNotice ?? '' }),
+    // In normal text like the readings; a click opens the battery settings on the page.
+    row('notice', 'action', state.controlNotice ? truncate(state.controlNotice, 100) : '', {
+      hidden: !state.controlNotice,
+      tooltip: state.controlNotice ?? '',
+      action: 'openSettings',
+      arg: CONTROLS_ANCHOR,
+    }),
     row('publish', 'checkbox', pub.text, { checked: pub.checked, action: 'togglePublish', tooltip: 'Send readings to the MQTT broker' }),
     row('refresh', 'action', LABELS.refresh, { action: 'refresh' }),
     row('autostart', 'checkbox', state.autostartBlocked ? `${LABELS.autostart} (${state.autostartBlocked})` : auto.text, {

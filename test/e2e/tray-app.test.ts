@@ -28,7 +28,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
 
   beforeAll(async () => {
     if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-    cloud = await FakeCloud.start({ stations: [defaultStation({ soc: 57, batteryPower: 310 })] });
+    cloud = await FakeCloud.start({ stations: [defaultStation({ name: 'Home East', soc: 57, batteryPower: 310 })] });
     broker = await startBroker();
     desktop = await startDesktop({ name: 'tray-app' });
     dir = mkdtempSync(join(tmpdir(), 'tray-app-e2e-'));
@@ -40,6 +40,24 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await cloud?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The icon's digits by OCR, once they read `want` (the icon follows the cloud a poll later). */
+  async function iconReads(want: string, name: string): Promise<string> {
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+      last = (await desktop.ocrIcon(`${name}-${i}`)).digits;
+      if (last === want) return last;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return last;
+  }
+  /** Share of the docked icon's pixels near a colour. */
+  async function iconShare(rgb: readonly number[]): Promise<number> {
+    const { rgba } = await desktop.iconPixels();
+    let hit = 0;
+    for (let i = 0; i < rgba.length; i += 4) if (Math.abs(rgba[i]! - rgb[0]!) + Math.abs(rgba[i + 1]! - rgb[1]!) + Math.abs(rgba[i + 2]! - rgb[2]!) < 40) hit++;
+    return hit / (rgba.length / 4);
+  }
 
   test('shows the battery, follows the cloud, toggles publishing, notifies, quits cleanly', async () => {
     const w = await watch(broker.url, '#');
@@ -63,24 +81,62 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await app.waitForOutput('Tray started');
     await waitFor(() => w.last(`hoymiles-ms-a2/${SN}/state`), 10_000, 'first state');
 
-    // 1. What the cloud says is in the menu.
+    // 1. What the cloud says is in the menu, and its state of charge is in the icon itself (read by OCR).
     await desktop.openMenu();
     let text = normaliseOcr(await desktop.ocrMenu('01-initial'));
+    await desktop.screenshot(join(desktop.artifacts, '01-screen.png'));
+    expect(text).toContain('homeeast-ms-a2');
     expect(text).toContain('stateofcharge:57');
     expect(text).toContain('discharging310w');
-    expect(text).toContain('publishtomqtt(v)');
+    expect(text).toMatch(/solar0w-grid6w-house252w/);
+    expect(text).toContain('today:+0.29kwhcharged,-0.64kwhdischarged');
+    // Toggles are drawn as ☑/☐ in both states (OCR cannot read them: compare their pixels instead).
+    const boxOn = (await desktop.pixelsLeftOf('Publish'))!;
+    const boxOff = (await desktop.pixelsLeftOf('Start'))!; // Start at login: off here
+    const inked = (b: Buffer) => b.filter((v) => v < 160).length;
+    /** Dark pixels inside the glyph's box (its middle), where ☑ has its tick and ☐ nothing. */
+    const ticked = (b: Buffer) => {
+      const side = Math.round(Math.sqrt(b.length));
+      const xs: number[] = [];
+      const ys: number[] = [];
+      b.forEach((v, i) => v < 160 && (xs.push(i % side), ys.push(Math.floor(i / side))));
+      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+      const mx = Math.ceil((x1 - x0) * 0.3);
+      const my = Math.ceil((y1 - y0) * 0.3);
+      let n = 0;
+      for (let y = y0 + my; y <= y1 - my; y++) for (let x = x0 + mx; x <= x1 - mx; x++) if (b[y * side + x]! < 160) n++;
+      return n;
+    };
+    expect(inked(boxOn)).toBeGreaterThan(10);
+    expect(inked(boxOff)).toBeGreaterThan(10);
+    expect(ticked(boxOn)).toBeGreaterThan(2);
+    expect(ticked(boxOff)).toBe(0);
+    expect(text).not.toContain('(v)');
     await desktop.closeMenu();
+    expect(await iconReads('57', '01-icon')).toBe('57');
+    expect(await iconShare([224, 40, 31])).toBe(0); // not low: no red
 
-    // 2. The cloud's values change; so does the menu. Below 15 % a notification goes out.
+    // 2. The cloud's values change; so do the menu and the icon (red below 15 %). A notification goes out,
+    //    under the app's name and icon, naming the battery as the menu does.
     Object.assign(cloud.station(), { soc: 12, batteryPower: -245 });
     await app.waitForOutput('notification: Battery low: 12 %', 10_000);
     await waitFor(() => desktop.notificationsLog().includes('Battery low: 12 %'), 10_000, 'Notify on the D-Bus');
+    const notify = desktop.notificationsLog();
+    const call = notify.slice(notify.lastIndexOf('member=Notify', notify.indexOf('Battery low: 12 %')));
+    expect(call).toMatch(/member=Notify\s+string "Hoymiles Tray"/); // app_name: not "notify-send"
+    expect(call).toMatch(/string "[^"]*notify-12-charge-low\.png"/); // the icon, as drawn for this state
+    expect(call).toContain('Home East · MS-A2 …0529 is below 15 % state of charge.');
     // The popup sits where the menu opens (top right): close it, or it covers rows of the menu's screenshot.
     await promisify(execFile)('dunstctl', ['close-all'], { env: desktop.env }).catch(() => undefined);
     await desktop.openMenu();
     text = normaliseOcr(await desktop.ocrMenu('02-changed'));
     expect(text).toContain('stateofcharge:12');
     expect(text).toContain('charging245w');
+    await desktop.closeMenu();
+    expect(await iconReads('12', '02-icon')).toBe('12');
+    expect(await iconShare([224, 40, 31])).toBeGreaterThan(0.4); // red dominates
+    await desktop.openMenu();
+    await desktop.ocrMenu('02b-changed');
 
     // 3. "Publish to MQTT" off: the battery goes unavailable and states stop; the choice is stored.
     expect(await desktop.clickLabel('Publish')).toBe(true);
@@ -95,7 +151,11 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await desktop.openMenu();
     text = normaliseOcr(await desktop.ocrMenu('03-publishing-off'));
     expect(text).toContain('stateofcharge:13');
-    expect(text).not.toContain('publishtomqtt(v)');
+    expect(text).toContain('publishtomqtt');
+    // Off: an empty box like "Start at login" (off), not the ticked one.
+    const nowOff = (await desktop.pixelsLeftOf('Publish'))!;
+    expect(inked(nowOff)).toBeGreaterThan(10);
+    expect(ticked(nowOff)).toBe(0);
 
     // 4. On again: states flow.
     expect(await desktop.clickLabel('Publish')).toBe(true);
@@ -103,6 +163,38 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     await waitFor(() => w.last(`hoymiles-ms-a2/${SN}/availability`)?.payload === 'online', 5_000, 'availability online');
     await waitFor(() => JSON.parse(w.last(`hoymiles-ms-a2/${SN}/state`)?.payload ?? '{}').soc === 13, 5_000, 'state with soc 13');
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).publishEnabled).toBe(true);
+
+    // 4b. Grid charging from the tray takes a confirming click: the first click writes nothing to the cloud.
+    await waitFor(() => 'grid_charging' in JSON.parse(w.last(`hoymiles-ms-a2/${SN}/state`)?.payload ?? '{}'), 15_000, 'battery settings read');
+    const gridWrites = () => cloud.jobLog.filter((j) => j.kind === 'write' && j.action === 1503).length;
+    await desktop.openMenu();
+    await desktop.ocrMenu('04b-menu');
+    await desktop.openSubmenu('Battery');
+    text = normaliseOcr(await desktop.ocrMenu('04b-battery-control'));
+    expect(text).toContain('gridcharging:off');
+    expect(text).not.toContain('turnon');
+    expect(await desktop.clickLabel('Grid')).toBe(true);
+    await app.waitForOutput('tray: grid charging on? waiting for the confirming click');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(gridWrites()).toBe(0);
+    await desktop.openMenu();
+    await desktop.ocrMenu('04c-menu');
+    await desktop.openSubmenu('Battery');
+    text = normaliseOcr(await desktop.ocrMenu('04c-confirm'));
+    expect(text).toContain('turnongridcharging');
+    expect(text).toContain('cancel');
+    expect(gridWrites()).toBe(0);
+    expect(await desktop.clickLabel('Turn')).toBe(true);
+    // Confirmed: one write, the result as a notification and as a menu line.
+    await waitFor(() => gridWrites() === 1, 15_000, 'the grid charging write');
+    await app.waitForOutput('notification: Grid charging on: Home East · MS-A2 …0529 confirmed the change.', 20_000);
+    await waitFor(() => desktop.notificationsLog().includes('Grid charging on'), 10_000, 'Notify on the D-Bus');
+    await promisify(execFile)('dunstctl', ['close-all'], { env: desktop.env }).catch(() => undefined);
+    await desktop.openMenu();
+    text = normaliseOcr(await desktop.ocrMenu('04d-confirmed'));
+    expect(text).toContain('gridchargingon-confirmedbythebatteryat');
+    await desktop.closeMenu();
+    expect(gridWrites()).toBe(1);
 
     // 5. A second start does not run twice: it asks the running app for its settings page and exits.
     // (Not spawnSync: the fake cloud lives in this process and must keep answering the first instance.)

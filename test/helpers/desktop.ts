@@ -134,12 +134,25 @@ export interface Desktop {
   openSubmenu(word: string, timeoutMs?: number): Promise<MenuWindow>;
   /** Screenshots the open menu (or the submenu opened last) and OCRs it; returns the raw text. `name` names the artifacts. */
   ocrMenu(name?: string): Promise<string>;
+  /**
+   * The pixels (8-bit grey) of the square just left of `word` in the last OCR'd menu, e.g. a ☑/☐ glyph that OCR
+   * cannot read; undefined when the word is not there.
+   */
+  pixelsLeftOf(word: string): Promise<Buffer | undefined>;
   /** Clicks the first word of the last OCR equal to `word` (case-insensitive); false if not found. */
   clickLabel(word: string): Promise<boolean>;
   /** xdotool key names, e.g. key('Down', 'Down', 'Return'). */
   key(...keys: string[]): Promise<void>;
   /** What dbus-monitor saw on org.freedesktop.Notifications so far. */
   notificationsLog(): string;
+  /**
+   * Screenshots the docked tray icon (`<name>.png`) and OCRs its digits: the top `digitsShare` of the icon (where
+   * the digits are, above the mark) is cut out, reduced to white-on-anything → black-on-white, upscaled 4× and
+   * read by tesseract as one line of digits. Returns the digits read ('' when none) and the screenshot's path.
+   */
+  ocrIcon(name?: string, digitsShare?: number): Promise<{ digits: string; png: string }>;
+  /** The docked icon's pixels (RGBA, from a fresh screenshot). */
+  iconPixels(): Promise<{ width: number; height: number; rgba: Buffer }>;
   /** Screenshot of the whole screen. */
   screenshot(path: string): Promise<void>;
   stop(): Promise<void>;
@@ -323,6 +336,7 @@ export async function startDesktop(
   let iconWindow: string | undefined;
   let menu: MenuWindow | undefined;
   let lastTsv = '';
+  let lastPng = '';
   let ocrCount = 0;
 
   const geometry = async (id: string): Promise<MenuWindow> => {
@@ -463,7 +477,24 @@ export async function startDesktop(
       await exec('tesseract', [`${base}.x4.png`, base, '--psm', '6', 'txt', 'tsv'], env);
       rmSync(`${base}.x4.png`, { force: true });
       lastTsv = readFileSync(`${base}.tsv`, 'utf8');
+      lastPng = `${base}.png`;
       return readFileSync(`${base}.txt`, 'utf8');
+    },
+
+    async pixelsLeftOf(word) {
+      const want = word.toLowerCase();
+      for (const line of lastTsv.split('\n').slice(1)) {
+        const f = line.split('\t');
+        if (f.length < 12 || (f[11] ?? '').trim().toLowerCase() !== want) continue;
+        const [left, top, , height] = [f[6], f[7], f[8], f[9]].map((v) => Math.round(Number(v) / 4)) as [number, number, number, number];
+        const side = Math.max(8, height + 4);
+        const x = Math.max(0, left - side - 2);
+        const y = Math.max(0, top - 2);
+        const file = join(run, 'glyph.gray');
+        await exec('convert', [lastPng, '-crop', `${side}x${side}+${x}+${y}`, '+repage', '-colorspace', 'gray', '-depth', '8', `gray:${file}`], env);
+        return readFileSync(file);
+      }
+      return undefined;
     },
 
     async clickLabel(word) {
@@ -487,6 +518,27 @@ export async function startDesktop(
       } catch {
         return '';
       }
+    },
+
+    async ocrIcon(name, digitsShare = 0.74) {
+      const icon = iconWindow ?? (await desktop.waitForIcon());
+      const base = join(artifacts, name ?? `icon-${++ocrCount}`);
+      await exec('import', ['-window', icon, `${base}.png`], env);
+      await exec(
+        'convert',
+        [`${base}.png`, '-gravity', 'north', '-crop', `100%x${Math.round(digitsShare * 100)}%+0+0`, '+repage', '-colorspace', 'gray', '-threshold', '85%', '-negate', '-resize', '400%', '-bordercolor', 'white', '-border', '20', `${base}.ocr.png`],
+        env,
+      );
+      const text = await exec('tesseract', [`${base}.ocr.png`, '-', '--psm', '7', '-c', 'tessedit_char_whitelist=0123456789'], env);
+      return { digits: text.replace(/\D/g, ''), png: `${base}.png` };
+    },
+
+    async iconPixels() {
+      const icon = iconWindow ?? (await desktop.waitForIcon());
+      const g = await geometry(icon);
+      const file = join(run, 'icon.rgba');
+      await exec('import', ['-window', icon, '-depth', '8', `rgba:${file}`], env);
+      return { width: g.width, height: g.height, rgba: readFileSync(file) };
     },
 
     async screenshot(path) {
