@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
-import { normaliseOcr, startDesktop, type AppProcess, type Desktop, quitThroughMenu, trayHelperPid } from '../helpers/desktop.js';
+import { boxTicked, normaliseOcr, startDesktop, type AppProcess, type Desktop, quitThroughMenu, trayHelperPid } from '../helpers/desktop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(root, 'dist/app/main.cjs');
@@ -93,24 +93,8 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     // Toggles are drawn as ☑/☐ in both states (OCR cannot read them: compare their pixels instead).
     const boxOn = (await desktop.pixelsLeftOf('Publish'))!;
     const boxOff = (await desktop.pixelsLeftOf('Start'))!; // Start at login: off here
-    const inked = (b: Buffer) => b.filter((v) => v < 160).length;
-    /** Dark pixels inside the glyph's box (its middle), where ☑ has its tick and ☐ nothing. */
-    const ticked = (b: Buffer) => {
-      const side = Math.round(Math.sqrt(b.length));
-      const xs: number[] = [];
-      const ys: number[] = [];
-      b.forEach((v, i) => v < 160 && (xs.push(i % side), ys.push(Math.floor(i / side))));
-      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-      const mx = Math.ceil((x1 - x0) * 0.3);
-      const my = Math.ceil((y1 - y0) * 0.3);
-      let n = 0;
-      for (let y = y0 + my; y <= y1 - my; y++) for (let x = x0 + mx; x <= x1 - mx; x++) if (b[y * side + x]! < 160) n++;
-      return n;
-    };
-    expect(inked(boxOn)).toBeGreaterThan(10);
-    expect(inked(boxOff)).toBeGreaterThan(10);
-    expect(ticked(boxOn)).toBeGreaterThan(2);
-    expect(ticked(boxOff)).toBe(0);
+    expect(boxTicked(boxOn)).toBe(true);
+    expect(boxTicked(boxOff)).toBe(false);
     expect(text).not.toContain('(v)');
     await desktop.closeMenu();
     expect(await iconReads('57', '01-icon')).toBe('57');
@@ -153,9 +137,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     expect(text).toContain('stateofcharge:13');
     expect(text).toContain('publishtomqtt');
     // Off: an empty box like "Start at login" (off), not the ticked one.
-    const nowOff = (await desktop.pixelsLeftOf('Publish'))!;
-    expect(inked(nowOff)).toBeGreaterThan(10);
-    expect(ticked(nowOff)).toBe(0);
+    expect(boxTicked((await desktop.pixelsLeftOf('Publish'))!)).toBe(false);
 
     // 4. On again: states flow.
     expect(await desktop.clickLabel('Publish')).toBe(true);

@@ -81,6 +81,29 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a check box glyph (pixels from Desktop.pixelsLeftOf) is ticked: dark pixels in the middle of its ink's
+ * bounding box, where ☑ has its tick and ☐ is empty. Undefined when there is no ink at all.
+ */
+export function boxTicked(gray: Buffer): boolean | undefined {
+  const side = Math.round(Math.sqrt(gray.length));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  gray.forEach((v, i) => {
+    if (v < 160) {
+      xs.push(i % side);
+      ys.push(Math.floor(i / side));
+    }
+  });
+  if (xs.length < 10) return undefined;
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const mx = Math.ceil((x1 - x0) * 0.3);
+  const my = Math.ceil((y1 - y0) * 0.3);
+  let n = 0;
+  for (let y = y0 + my; y <= y1 - my; y++) for (let x = x0 + mx; x <= x1 - mx; x++) if (gray[y * side + x]! < 160) n++;
+  return n > 2;
+}
+
 export function normaliseOcr(text: string): string {
   return text
     .toLowerCase()
