@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   await new Promise((r) => again.proc.once('exit', r));
   await watcher.close();
   const tray = await trayFigures(cloud.url, broker.url, dir);
+  const iconRows = await (await import('./bench-tray-icon.js')).trayIconRows({ cloudUrl: cloud.url, brokerUrl: broker.url, root });
   await broker.stop();
   await cloud.close();
   rmSync(dir, { recursive: true, force: true });
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
     ['Broker', broker.kind, ''],
     ['Tray: start-up to icon docked', tray.skipped ?? `${tray.dockMs} ms`, ''],
     ['Tray: resident memory after 1 min', tray.skipped ?? `node ${fmt(tray.nodeRss! / 1024, 1)} MB, tray helper ${fmt(tray.helperRss! / 1024, 1)} MB`, ''],
+    ...iconRows,
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   console.log(`\nhoymiles-tray benchmark (Node ${process.version}, interval ${INTERVAL_S * 1000} ms)\n`);
