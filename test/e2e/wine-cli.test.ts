@@ -115,7 +115,7 @@ describeWine('the Windows executable under Wine: command line', () => {
   it('a start-up failure is written to launcher.log, with stack frames relative to the bundle', async () => {
     // Both unpack folders made unusable: a file where the per-version cache wants a folder, and one where the
     // fallback under %TEMP% would go.
-    const cache = join(prefix.localAppData, 'hoymiles-tray', 'Cache', VERSION, 'app', 'assets');
+    const cache = join(prefix.localAppData, 'hoymiles-tray', 'Cache', VERSION, 'app', 'traybin');
     const temp = join(dirname(dirname(prefix.localAppData)), 'Temp');
     const blocker = join(temp, `hoymiles-tray-${prefix.user}`);
     const log = join(prefix.localAppData, 'hoymiles-tray', 'Logs', 'launcher.log');

@@ -88,6 +88,11 @@ describeWine('the Windows executable under Wine: tray', () => {
     let text = normaliseOcr(await desktop.ocrMenu('01-menu'));
     expect(text).toContain('stateofcharge:57');
     expect(text).toContain('discharging310w');
+    await desktop.closeMenu();
+    // The .ico drawn for Windows, as docked: its digits are the menu's state of charge.
+    expect((await desktop.ocrIcon('01-icon')).digits).toBe('57');
+    await desktop.openMenu();
+    await desktop.ocrMenu('01b-menu');
 
     // 2. Start at login: the Run value names the executable itself, quoted, without --demo.
     expect(await prefix.regValue(RUN_KEY, RUN_VALUE)).toBeUndefined();

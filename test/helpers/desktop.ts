@@ -23,6 +23,7 @@ export const DESKTOP_TOOLS = [
   'xdotool',
   'import',
   'convert',
+  'identify',
   'tesseract',
 ] as const;
 export const DESKTOP_PACKAGES =
@@ -547,11 +548,16 @@ export async function startDesktop(
       const icon = iconWindow ?? (await desktop.waitForIcon());
       const base = join(artifacts, name ?? `icon-${++ocrCount}`);
       await exec('import', ['-window', icon, `${base}.png`], env);
+      // The icon as drawn: the tray's background trimmed away (the window can be larger than the icon).
+      await exec('convert', [`${base}.png`, '-trim', '+repage', `${base}.trim.png`], env);
+      const size = (await exec('identify', ['-format', '%w %h', `${base}.trim.png`], env)).trim().split(' ').map(Number);
+      const scale = Math.max(4, Math.round(160 / Math.max(1, size[1] ?? 32)));
       await exec(
         'convert',
-        [`${base}.png`, '-gravity', 'north', '-crop', `100%x${Math.round(digitsShare * 100)}%+0+0`, '+repage', '-colorspace', 'gray', '-threshold', '85%', '-negate', '-resize', '400%', '-bordercolor', 'white', '-border', '20', `${base}.ocr.png`],
+        [`${base}.trim.png`, '-gravity', 'north', '-crop', `100%x${Math.round(digitsShare * 100)}%+0+0`, '+repage', '-colorspace', 'gray', '-threshold', '85%', '-negate', '-resize', `${scale * 100}%`, '-bordercolor', 'white', '-border', '20', `${base}.ocr.png`],
         env,
       );
+      rmSync(`${base}.trim.png`, { force: true });
       const text = await exec('tesseract', [`${base}.ocr.png`, '-', '--psm', '7', '-c', 'tessedit_char_whitelist=0123456789'], env);
       return { digits: text.replace(/\D/g, ''), png: `${base}.png` };
     },
