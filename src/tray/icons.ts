@@ -7,6 +7,8 @@
  *   macOS    a 32 px PNG: the systray2 helper (getlantern/systray) shows the image at 16×16 pt in the 22 pt menu
  *            bar, so 32 px is its @2x; the @1x screen gets an exact 2:1 reduction of whole-pixel strokes;
  *   Linux    a 32 px PNG: XEmbed trays and AppIndicator hosts scale it to their 22–32 px slot.
+ * The set of looks is finite (101 levels × 3 marks × low/stale/warning, plus error and unknown; a day uses a few
+ * dozen), which matters on Windows, where the helper leaves one temp file per distinct icon.
  */
 import type { BatteryReading, BridgeSnapshot } from '../core/snapshot.js';
 import { STANDBY_DEADBAND_W, type BatteryStatus } from '../core/readings.js';
