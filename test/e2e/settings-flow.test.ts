@@ -228,7 +228,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     await desktop.openMenu();
     let menu = normaliseOcr(await desktop.ocrMenu('demo-menu'));
     expect(menu).toContain('demo');
-    expect(menu).toContain('demo-ms-a2demo12345678');
+    expect(menu).toContain('demo-demohome-ms-a2...5678');
     expect(menu).toContain('startatlogin(notinthedemo)');
     await desktop.closeMenu();
 
@@ -262,7 +262,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     expect(demoCfg.hoymilesEmail).toBeUndefined();
     await desktop.openMenu();
     menu = normaliseOcr(await desktop.ocrMenu('demo-menu-after-save'));
-    expect(menu).toContain('demo-ms-a2demo12345678');
+    expect(menu).toContain('demo-demohome-ms-a2...5678');
     expect(menu).toContain('stateofcharge:');
     expect(menu).not.toContain('nohoymileslogin');
     await desktop.closeMenu();
