@@ -139,7 +139,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     expect(JSON.parse(w.last(`hoymiles-ms-a2/${SN}/state`)!.payload).soc).toBe(57);
     await desktop.openMenu();
     const menu = normaliseOcr(await desktop.ocrMenu('first-run-menu'));
-    expect(menu).toContain(`ms-a2${SN}`);
+    expect(menu).toContain(`ms-a2...${SN.slice(-4)}`); // "Home · MS-A2 …0529"
     expect(menu).toContain('stateofcharge:57');
     await desktop.closeMenu();
     await w.close();
@@ -228,7 +228,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     await desktop.openMenu();
     let menu = normaliseOcr(await desktop.ocrMenu('demo-menu'));
     expect(menu).toContain('demo');
-    expect(menu).toContain('demo-demohome-ms-a2...5678');
+    expect(menu).toMatch(/^demo.demohome.ms-a2\.\.\.5678/); // "Demo · Demo home · MS-A2 …5678" (OCR reads · as - or :)
     expect(menu).toContain('startatlogin(notinthedemo)');
     await desktop.closeMenu();
 
@@ -262,7 +262,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     expect(demoCfg.hoymilesEmail).toBeUndefined();
     await desktop.openMenu();
     menu = normaliseOcr(await desktop.ocrMenu('demo-menu-after-save'));
-    expect(menu).toContain('demo-demohome-ms-a2...5678');
+    expect(menu).toMatch(/^demo.demohome.ms-a2\.\.\.5678/); // "Demo · Demo home · MS-A2 …5678" (OCR reads · as - or :)
     expect(menu).toContain('stateofcharge:');
     expect(menu).not.toContain('nohoymileslogin');
     await desktop.closeMenu();
