@@ -1,20 +1,21 @@
 /**
  * Stored settings (tray): the non-secret fields in `config.json`, the app's running state (energy counters,
- * login block, last discovery) in `state.json`, both beside each other, mode 0600, written atomically by conf.
- * Passwords never go here: they live in the SecretStore.
+ * login block, last discovery) in `state.json`, both beside each other, mode 0600, written atomically (a temporary
+ * file, fsync, rename) and only when a value changed. Passwords never go here: they live in the SecretStore.
+ *
+ * Plain JSON files, read with node:fs: the `conf` package used before loaded ajv, semver and atomically (about
+ * 7 MB more resident memory, and a schema compile at start-up) for an always-on app that writes a few keys.
  *
  * A damaged file never stops the app: it is renamed to `<name>.json.corrupt-<timestamp>` (so nothing is lost
  * and the user can look at it), the store starts from defaults and `warning` says so in plain words.
  */
-import Conf from 'conf';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { folderError, kernelFolderProblem } from '../platform/folders.js';
-import { xdgConfigHome } from '../platform/paths.js';
+import { configDir } from '../platform/paths.js';
 import { DEFAULTS, SECRET_FIELDS, validateSettings, type Settings } from './settings.js';
 
-const PROJECT_NAME = 'hoymiles-tray';
 const FILE_MODE = 0o600;
 
 type StoredKey = Exclude<keyof Settings, (typeof SECRET_FIELDS)[number]>;
@@ -22,15 +23,17 @@ type StoredKey = Exclude<keyof Settings, (typeof SECRET_FIELDS)[number]>;
 const SECRET_SET = new Set<string>(SECRET_FIELDS);
 const STORED_KEYS = (Object.keys(DEFAULTS) as (keyof Settings)[]).filter((k): k is StoredKey => !SECRET_SET.has(k));
 
-/** JSON-schema types only: the value rules live in validateSettings, checked on load. */
-function schemaFor(key: StoredKey): Record<string, unknown> {
-  const v = DEFAULTS[key];
-  if (Array.isArray(v)) return { type: 'array', items: { type: 'integer' } };
-  if (typeof v === 'boolean') return { type: 'boolean' };
-  if (typeof v === 'number') return { type: 'number' };
-  return { type: 'string' };
+/** The JSON type each stored field must have (the value rules live in validateSettings, checked on load). */
+function typeOk(key: StoredKey, v: unknown): boolean {
+  const d = DEFAULTS[key];
+  if (Array.isArray(d)) return Array.isArray(v) && v.every((x) => Number.isInteger(x));
+  return typeof v === typeof d;
 }
-const SCHEMA = Object.fromEntries(STORED_KEYS.map((k) => [k, schemaFor(k)]));
+
+/** The fields of config.json with the wrong JSON type, if any. */
+function typeErrors(raw: Record<string, unknown>): string[] {
+  return STORED_KEYS.filter((k) => k in raw && !typeOk(k, raw[k]));
+}
 
 export interface StoreOptions {
   /** Folder for config.json/state.json; default HOYMILES_TRAY_CONFIG_DIR, else the OS config folder. */
@@ -40,14 +43,13 @@ export interface StoreOptions {
   env?: Record<string, string | undefined>;
 }
 
-function resolveDir(opts: StoreOptions): string | undefined {
+function resolveDir(opts: StoreOptions): string {
   const fromEnv = (opts.env ?? process.env).HOYMILES_TRAY_CONFIG_DIR?.trim();
-  return opts.dir ?? (fromEnv ? fromEnv : undefined);
+  return opts.dir ?? (fromEnv ? fromEnv : configDir());
 }
 
-function isDamage(err: unknown): boolean {
-  return err instanceof SyntaxError || (err instanceof Error && err.message.startsWith('Config schema violation'));
-}
+/** The file is there but is not what the store wrote: broken JSON, not an object, or wrong types. */
+class Damaged extends Error {}
 
 /** Renames a damaged file out of the way; returns the new path (or undefined when nothing could be moved). */
 function setAside(path: string, logger: Logger): string | undefined {
@@ -63,41 +65,23 @@ function setAside(path: string, logger: Logger): string | undefined {
   }
 }
 
-/**
- * Opens a conf instance; a file conf cannot read (bad JSON, wrong types) is set aside and a fresh one started.
- * `onDamage` receives the path it was moved to.
- */
-function openConf<T extends Record<string, unknown>>(
-  options: ConstructorParameters<typeof Conf<T>>[0],
-  logger: Logger,
-  onDamage: (file: string, movedTo: string | undefined, err: unknown) => void,
-): Conf<T> {
+/** Writes `text` to `path` so that a reader sees the old file or the new one, never half of it. */
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', FILE_MODE);
   try {
-    return new Conf<T>(options);
-  } catch (err) {
-    if (!isDamage(err)) throw err;
-    const probe = new Conf<T>({ ...options, schema: undefined, clearInvalidConfig: true } as typeof options);
-    const movedTo = setAside(probe.path, logger);
-    onDamage(probe.path, movedTo, err);
-    // If the rename failed, let conf ignore the unreadable file rather than refuse to start.
-    return new Conf<T>({ ...options, clearInvalidConfig: movedTo === undefined });
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
-}
-
-function baseOptions(dir: string | undefined) {
-  // Before any mkdir: under /proc, Node's recursive mkdir never returns.
-  const target = dir ?? (process.platform === 'linux' ? join(xdgConfigHome(), PROJECT_NAME) : undefined);
-  const problem = target ? kernelFolderProblem(target, 'configuration folder') : undefined;
-  if (problem) throw new Error(`${problem} (HOYMILES_TRAY_CONFIG_DIR sets it.)`);
-  if (dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return {
-    projectName: PROJECT_NAME,
-    projectSuffix: '', // ~/.config/hoymiles-tray, %APPDATA%\hoymiles-tray\Config, ~/Library/Preferences/hoymiles-tray
-    ...(dir ? { cwd: dir } : {}),
-    configFileMode: FILE_MODE,
-    accessPropertiesByDotNotation: false,
-    clearInvalidConfig: false,
-  };
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 function damagedMessage(file: string, movedTo: string | undefined, what: string, fallback: string): string {
@@ -106,57 +90,91 @@ function damagedMessage(file: string, movedTo: string | undefined, what: string,
     : `The ${what} file (${file}) was damaged and could not be moved aside; ${fallback}.`;
 }
 
-/** One conf file: a damaged file (at start-up or while running) is set aside and the store starts empty. */
-abstract class ConfFile {
+/** One JSON file: a damaged file (at start-up or while running) is set aside and the store starts empty. */
+abstract class JsonFileStore {
   /** A plain-words message for the user when the stored file could not be used as it was. */
   warning?: string;
-  protected conf: Conf<Record<string, unknown>>;
+  /** Full path of the file. */
+  readonly path: string;
   protected readonly logger: Logger;
+  /** A damaged file that could not be moved aside is ignored (and overwritten by the next change). */
+  private ignoreDamage = false;
 
   constructor(
     opts: StoreOptions,
-    configName: string,
-    schema: object,
+    fileName: string,
     private readonly what: string,
     private readonly fallback: string,
+    private readonly check: (raw: Record<string, unknown>) => string[] = () => [],
   ) {
     this.logger = opts.logger;
-    this.conf = openConf<Record<string, unknown>>(
-      { ...baseOptions(resolveDir(opts)), configName, schema: schema as never },
-      this.logger,
-      (file, movedTo, err) => this.damaged(file, movedTo, err),
-    );
+    const dir = resolveDir(opts);
+    // Before any mkdir: under /proc, Node's recursive mkdir never returns.
+    const problem = kernelFolderProblem(dir, 'configuration folder');
+    if (problem) throw new Error(`${problem} (HOYMILES_TRAY_CONFIG_DIR sets it.)`);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch {
+      /* a folder that cannot be made cannot be written either: the first write says why */
+    }
+    this.path = join(dir, fileName);
+    this.read();
   }
 
-  /** Full path of the file. */
-  get path(): string {
-    return this.conf.path;
-  }
-
-  /** The stored object; a file damaged while running is set aside like at start-up. */
+  /** The stored object, read from the file each time (it is small, and may have been edited meanwhile). */
   protected read(): Record<string, unknown> {
     try {
-      return this.conf.store;
+      return this.parse();
     } catch (err) {
-      if (!isDamage(err)) throw err;
-      this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
+      if (!(err instanceof Damaged)) throw err;
+      if (this.ignoreDamage) return {};
+      const movedTo = setAside(this.path, this.logger);
+      if (movedTo === undefined) this.ignoreDamage = true;
+      this.warning = damagedMessage(this.path, movedTo, this.what, this.fallback);
+      this.logger.warn(this.warning, err);
       return {};
     }
   }
 
-  private damaged(file: string, movedTo: string | undefined, err: unknown): void {
-    this.warning = damagedMessage(file, movedTo, this.what, this.fallback);
-    this.logger.warn(this.warning, err);
+  private parse(): Record<string, unknown> {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw err;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new Damaged(`not JSON (${(err as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Damaged('not a JSON object');
+    const bad = this.check(value as Record<string, unknown>);
+    if (bad.length) throw new Damaged(`wrong type of ${bad.join(', ')}`);
+    return value as Record<string, unknown>;
+  }
+
+  /** Applies `change` to the stored object and writes the file, but only when something changed. */
+  protected update(change: (data: Record<string, unknown>) => void): void {
+    const before = this.read();
+    const after = { ...before };
+    change(after);
+    const text = JSON.stringify(after, undefined, '\t');
+    if (text === JSON.stringify(before, undefined, '\t')) return;
+    writeAtomically(this.path, text);
+    this.ignoreDamage = false;
   }
 }
 
-export class ConfigStore extends ConfFile {
+export class ConfigStore extends JsonFileStore {
   constructor(opts: StoreOptions) {
-    super(opts, 'config', SCHEMA, 'settings', 'defaults are used');
+    super(opts, 'config.json', 'settings', 'defaults are used', typeErrors);
   }
   /** The folder holding config.json, state.json and (without a keychain) secrets.json. */
   get dir(): string {
-    return dirname(this.conf.path);
+    return dirname(this.path);
   }
 
   /** Stored settings on top of the defaults; the password fields are always empty (see the SecretStore). */
@@ -184,9 +202,8 @@ export class ConfigStore extends ConfFile {
     const values: Record<string, unknown> = {};
     for (const k of STORED_KEYS) if (partial[k] !== undefined) values[k] = partial[k];
     if (!Object.keys(values).length) return;
-    this.read(); // sets a damaged file aside before conf would refuse to write over it
     try {
-      this.conf.set(values);
+      this.update((data) => Object.assign(data, values));
     } catch (err) {
       throw new Error(`The settings could not be saved in ${this.dir}: ${folderError(err)}.`, { cause: err });
     }
@@ -210,9 +227,9 @@ export class ConfigStore extends ConfFile {
  * Small key/value store for what the app remembers between runs (energy counters, the login block,
  * the last published discovery). Keys are flat strings ('cloud.session' is one key, not a path).
  */
-export class StateStore extends ConfFile {
+export class StateStore extends JsonFileStore {
   constructor(opts: StoreOptions) {
-    super(opts, 'state', {}, 'state', 'the app starts without its saved state (energy counters begin again)');
+    super(opts, 'state.json', 'state', 'the app starts without its saved state (energy counters begin again)');
   }
 
   /**
@@ -231,21 +248,25 @@ export class StateStore extends ConfFile {
     return this.read()[key] as T | undefined;
   }
 
+  /** Written only when the value differs from the stored one. */
   set(key: string, value: unknown): void {
     if (value === undefined) return this.delete(key);
-    this.read();
-    this.write(key, value, () => this.conf.set(key, value));
+    this.write(key, value, (data) => {
+      data[key] = value;
+    });
   }
 
   delete(key: string): void {
     if (!this.unsaved.has(key) && !(key in this.read())) return;
-    this.write(key, DELETED, () => this.conf.delete(key));
+    this.write(key, DELETED, (data) => {
+      delete data[key];
+    });
   }
 
   /** A write that fails never throws: the value lives on in memory and the folder's problem is logged once. */
-  private write(key: string, value: unknown, fn: () => void): void {
+  private write(key: string, value: unknown, change: (data: Record<string, unknown>) => void): void {
     try {
-      fn();
+      this.update(change);
       this.unsaved.delete(key);
     } catch (err) {
       this.unsaved.set(key, value === DELETED ? DELETED : structuredClone(value));

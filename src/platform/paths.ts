@@ -2,11 +2,11 @@
  * Per-user folders in each OS's usual place. Pure functions: platform, environment and home folder can be
  * injected, so tests (on any OS) can check the Windows, macOS and Linux answers.
  *
- *            log folder                          cache folder
- *   Linux    $XDG_STATE_HOME/hoymiles-tray       $XDG_CACHE_HOME/hoymiles-tray
- *            (~/.local/state/hoymiles-tray)      (~/.cache/hoymiles-tray)
- *   macOS    ~/Library/Logs/hoymiles-tray        ~/Library/Caches/hoymiles-tray
- *   Windows  %LOCALAPPDATA%\hoymiles-tray\Logs   %LOCALAPPDATA%\hoymiles-tray\Cache
+ *            config folder (settings, state)     log folder                          cache folder
+ *   Linux    $XDG_CONFIG_HOME/hoymiles-tray      $XDG_STATE_HOME/hoymiles-tray       $XDG_CACHE_HOME/hoymiles-tray
+ *            (~/.config/hoymiles-tray)           (~/.local/state/hoymiles-tray)      (~/.cache/hoymiles-tray)
+ *   macOS    ~/Library/Preferences/hoymiles-tray ~/Library/Logs/hoymiles-tray        ~/Library/Caches/hoymiles-tray
+ *   Windows  %APPDATA%\hoymiles-tray\Config     %LOCALAPPDATA%\hoymiles-tray\Logs   %LOCALAPPDATA%\hoymiles-tray\Cache
  */
 import { homedir } from 'node:os';
 import { posix, win32 } from 'node:path';
@@ -28,6 +28,13 @@ function absoluteVar(env: Env, name: string, platform: NodeJS.Platform): string 
 
 function localAppData(env: Env, home: string): string {
   return absoluteVar(env, 'LOCALAPPDATA', 'win32') ?? win32.join(home, 'AppData', 'Local');
+}
+
+/** Folder for config.json and state.json (the places the `conf` package used, so existing settings are found). */
+export function configDir(platform: NodeJS.Platform = process.platform, env: Env = process.env, home: string = homedir()): string {
+  if (platform === 'win32') return win32.join(absoluteVar(env, 'APPDATA', 'win32') ?? win32.join(home, 'AppData', 'Roaming'), APP_DIR_NAME, 'Config');
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Preferences', APP_DIR_NAME);
+  return posix.join(xdgConfigHome(env, home), APP_DIR_NAME);
 }
 
 /** Folder for the log file. */

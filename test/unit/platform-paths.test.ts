@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheDir, logDir, runtimeDir, xdgConfigHome } from '../../src/platform/paths.js';
+import { cacheDir, configDir, logDir, runtimeDir, xdgConfigHome } from '../../src/platform/paths.js';
 
 describe('per-user folders', () => {
   it('Linux: XDG variables when absolute, else the spec defaults', () => {
@@ -12,11 +12,14 @@ describe('per-user folders', () => {
     expect(runtimeDir('linux', {}, '/home/u')).toBe('/home/u/.cache/hoymiles-tray');
     expect(xdgConfigHome({}, '/home/u')).toBe('/home/u/.config');
     expect(xdgConfigHome({ XDG_CONFIG_HOME: '/cfg' }, '/home/u')).toBe('/cfg');
+    expect(configDir('linux', {}, '/home/u')).toBe('/home/u/.config/hoymiles-tray');
+    expect(configDir('linux', { XDG_CONFIG_HOME: '/cfg' }, '/home/u')).toBe('/cfg/hoymiles-tray');
   });
 
   it('macOS: ~/Library', () => {
     expect(logDir('darwin', { XDG_STATE_HOME: '/ignored' }, '/Users/u')).toBe('/Users/u/Library/Logs/hoymiles-tray');
     expect(cacheDir('darwin', {}, '/Users/u')).toBe('/Users/u/Library/Caches/hoymiles-tray');
+    expect(configDir('darwin', { XDG_CONFIG_HOME: '/ignored' }, '/Users/u')).toBe('/Users/u/Library/Preferences/hoymiles-tray');
     expect(runtimeDir('darwin', { XDG_RUNTIME_DIR: '/ignored' }, '/Users/u')).toBe('/Users/u/Library/Caches/hoymiles-tray');
   });
 
@@ -25,5 +28,7 @@ describe('per-user folders', () => {
     expect(logDir('win32', env, 'C:\\Users\\Jane Doe')).toBe('C:\\Users\\Jane Doe\\AppData\\Local\\hoymiles-tray\\Logs');
     expect(cacheDir('win32', env, 'C:\\Users\\Jane Doe')).toBe('C:\\Users\\Jane Doe\\AppData\\Local\\hoymiles-tray\\Cache');
     expect(logDir('win32', {}, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Local\\hoymiles-tray\\Logs');
+    expect(configDir('win32', { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Roaming\\hoymiles-tray\\Config');
+    expect(configDir('win32', {}, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Roaming\\hoymiles-tray\\Config');
   });
 });
