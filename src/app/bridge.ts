@@ -208,6 +208,7 @@ export function createBridge(d: BridgeDeps): Bridge {
       enabled: s.publishEnabled,
       birthDelayMs: d.tuning?.birthDelayMs,
       extraComponents: (sn) => ctl.components(sn),
+      extraComponentsKey: (sn) => ctl.componentsKey(sn),
       extraState: (sn) => ctl.state(sn),
       onCommand: (sn, key, payload, packet) => ctl.onCommand(sn, key, payload, packet),
     });
