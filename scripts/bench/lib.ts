@@ -12,6 +12,7 @@ import { FakeCloud, TEST_ACCOUNT } from '../../test/fake-cloud/server.js';
 export const root = join(__dirname, '..');
 export const APP = join(root, 'dist/app/main.cjs');
 export const FLOOR = join(root, 'dist/bench-floor.cjs');
+const TAIL_LINES = Number(process.env.BENCH_TAIL_LINES ?? 200);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---- results ----------------------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ export function startProc(name: string, args: string[], env: Record<string, stri
     for (const line of lines) {
       if (!line) continue;
       tail.push(line);
-      if (tail.length > 200) tail.shift();
+      if (tail.length > TAIL_LINES) tail.shift();
       const m = line.match(/^diagnostics: (.*)$/);
       if (m && diagWaiter) {
         const w = diagWaiter;
@@ -231,7 +232,7 @@ export interface AppRun {
  */
 export async function startApp(
   name: string,
-  o: { brokerUrl: string; intervalS: number; storedToken: boolean; stationS?: number; nodeArgs?: string[]; env?: Record<string, string> },
+  o: { brokerUrl: string; intervalS: number; storedToken: boolean; stationS?: number; nodeArgs?: string[]; env?: Record<string, string>; bundle?: string },
 ): Promise<AppRun> {
   const cloud = await startCloud();
   const dir = mkdtempSync(join(tmpdir(), `hoymiles-bench-${name}-`));
@@ -239,7 +240,7 @@ export async function startApp(
     writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ cloudToken: cloud.cloud.issueToken() }), { mode: 0o600 });
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ 'cloud.session': { email: TEST_ACCOUNT.email, dc: 1 } }), { mode: 0o600 });
   }
-  const proc = startProc(name, [...(o.nodeArgs ?? []), APP, '--headless'], appEnv(name, cloud.cloud.url, o.brokerUrl, dir, o.intervalS, o.stationS, o.env));
+  const proc = startProc(name, [...(o.nodeArgs ?? []), o.bundle ?? APP, '--headless'], appEnv(name, cloud.cloud.url, o.brokerUrl, dir, o.intervalS, o.stationS, o.env));
   return {
     proc,
     cloud,
