@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { argon2InChildProcess } from '../cloud/argon2-process.js';
 import { CloudClient, type CloudClientOptions, type SessionStore } from '../cloud/client.js';
 import { JobRunner } from '../cloud/jobs.js';
 import type { SecretStore } from '../config/secrets.js';
@@ -157,6 +158,8 @@ export function createBridge(d: BridgeDeps): Bridge {
     logger: log.child('cloud'),
     wrongPasswordRetryMs: d.wrongPasswordRetryMs,
     loginGuard: d.tuning?.loginGuard,
+    // The built app hashes the login in a child of itself, so the login's memory is given back (argon2-process.ts).
+    argon2: typeof __APP_VERSION__ === 'string' ? argon2InChildProcess(__filename) : undefined,
   });
   const counters = new EnergyCounters(counterPersistence(state));
   if (counters.loadProblem) log.child('core').warn(counters.loadProblem);

@@ -71,7 +71,13 @@ export interface LoginOutcome {
   method: 'argon2' | 'legacy-v3' | 'legacy-login_c';
 }
 
-export async function login(transport: Transport, hosts: HostRouter, email: string, password: string): Promise<LoginOutcome> {
+export async function login(
+  transport: Transport,
+  hosts: HostRouter,
+  email: string,
+  password: string,
+  argon2: (password: string, saltHex: string) => Promise<string> = argon2Challenge,
+): Promise<LoginOutcome> {
   // 1. Region: which login host and data centre. A failure here is not fatal (defaults are right for EU).
   let dc = transport.dc;
   try {
@@ -97,7 +103,7 @@ export async function login(transport: Transport, hosts: HostRouter, email: stri
   if (!nonce) throw new CloudError('bad-response', 'Hoymiles sent no login challenge (pre-insp without a nonce).');
 
   // 3. Challenge and login.
-  const ch = salt ? await argon2Challenge(password, salt) : legacyPasswordHash(password);
+  const ch = salt ? await argon2(password, salt) : legacyPasswordHash(password);
   const res = await transport.post(hosts.url('/iam/pub/3/auth/login'), { u: email, ch, n: nonce });
   const token = res.status === '0' && isObject(res.data) ? str(res.data.token) : undefined;
   if (token) return { token, dc, method: salt ? 'argon2' : 'legacy-v3' };
