@@ -10,8 +10,10 @@ import type { Envelope, Transport } from './transport.js';
 
 /** ch = Argon2id(password, hex-decoded salt, t=3, m=32 MiB, p=1, 32 bytes) as lowercase hex. */
 export async function argon2Challenge(password: string, saltHex: string): Promise<string> {
-  // Loaded on demand: a login happens once in hours, and the WASM module is not needed in between.
-  const { argon2id } = await import('hash-wasm');
+  // Loaded on demand: a login happens once in hours, and the WASM module is not needed in between. Only the
+  // Argon2 build (30 KB, with its BLAKE2b): the library's index carries every algorithm's WASM (270 KB).
+  const mod = await import('hash-wasm/dist/argon2.umd.min.js');
+  const argon2id = mod.argon2id ?? mod.default!.argon2id;
   return argon2id({
     password,
     salt: Buffer.from(saltHex, 'hex'), // the bytes, not the hex text: that gives a different hash
