@@ -24,8 +24,18 @@ await bundleCjs({
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
 });
 
-// The benchmark runs the fake cloud and the test broker helper in its own process.
-await bundleCjs({ entryPoints: [join(root, 'scripts/bench.ts')], outfile: join(root, 'dist/bench.cjs'), packages: 'external' });
+// The benchmark runs the fake cloud and the test broker helper in its own process. Its floor (the least a
+// bridge must do) is bundled exactly like the app, so both load the same library code the same way.
+await bundleCjs({ entryPoints: [join(root, 'scripts/bench/main.ts')], outfile: join(root, 'dist/bench.cjs'), packages: 'external' });
+await bundleCjs({
+  entryPoints: [join(root, 'scripts/bench/floor-script.ts')],
+  outfile: join(root, 'dist/bench-floor.cjs'),
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  charset: 'ascii',
+  legalComments: 'none',
+});
 
 // systray2 looks for its helper in <bundle dir>/traybin; node-notifier for vendor/ one level up.
 // (The tray icons are drawn at run time: src/tray/icon-art.ts.)

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { argon2InChildProcess } from '../cloud/argon2-process.js';
 import { CloudClient, type CloudClientOptions, type SessionStore } from '../cloud/client.js';
 import { JobRunner } from '../cloud/jobs.js';
 import type { SecretStore } from '../config/secrets.js';
@@ -210,6 +211,8 @@ export function createBridge(d: BridgeDeps): Bridge {
       logger: log.child('cloud'),
       wrongPasswordRetryMs: d.wrongPasswordRetryMs,
       loginGuard: t?.loginGuard,
+      // The built app hashes the login in a child of itself, so the login's memory is given back (argon2-process.ts).
+      argon2: typeof __APP_VERSION__ === 'string' ? argon2InChildProcess(__filename) : undefined,
     });
     poller = new Poller(cloud, {
       intervalMs: s.intervalSec * 1000,
@@ -267,6 +270,7 @@ export function createBridge(d: BridgeDeps): Bridge {
       enabled: s.publishEnabled,
       birthDelayMs: t?.birthDelayMs,
       extraComponents: (sn) => ({ ...ctl?.components(sn), ...nctl?.components(sn) }),
+      extraComponentsKey: (sn) => `${ctl?.componentsKey(sn) ?? ''}|${nctl?.componentsKey(sn) ?? ''}`,
       extraState: (sn) => {
         const a = ctl?.state(sn);
         const b = nctl?.state(sn);

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, settingsFromEnv } from '../config/env.js';
 import { Logger } from '../log/logger.js';
 import { APP_VERSION } from '../app/bridge.js';
+import { ARGON2_CHILD_FLAG } from '../cloud/argon2-process.js';
 
 const HELP = `hoymiles-tray ${APP_VERSION}: Hoymiles MS-A2 battery in the tray and in Home Assistant (MQTT).
 
@@ -29,6 +30,8 @@ NATIVE_PUBLISH_SECONDS. See README.md for all of them.
 `;
 
 export async function main(argv: string[]): Promise<number | undefined> {
+  // The app's own short-lived helper for the login hash (src/cloud/argon2-process.ts): nothing else runs.
+  if (argv.length === 1 && argv[0] === ARGON2_CHILD_FLAG) return (await import('../cloud/argon2-process.js')).runArgon2Child();
   const flags = new Set(argv);
   if (flags.has('--help') || flags.has('-h')) {
     process.stdout.write(HELP);

@@ -10,8 +10,10 @@ import type { Envelope, Transport } from './transport.js';
 
 /** ch = Argon2id(password, hex-decoded salt, t=3, m=32 MiB, p=1, 32 bytes) as lowercase hex. */
 export async function argon2Challenge(password: string, saltHex: string): Promise<string> {
-  // Loaded on demand: a login happens once in hours, and the WASM module is not needed in between.
-  const { argon2id } = await import('hash-wasm');
+  // Loaded on demand: a login happens once in hours, and the WASM module is not needed in between. Only the
+  // Argon2 build (30 KB, with its BLAKE2b): the library's index carries every algorithm's WASM (270 KB).
+  const mod = await import('hash-wasm/dist/argon2.umd.min.js');
+  const argon2id = mod.argon2id ?? mod.default!.argon2id;
   return argon2id({
     password,
     salt: Buffer.from(saltHex, 'hex'), // the bytes, not the hex text: that gives a different hash
@@ -71,7 +73,13 @@ export interface LoginOutcome {
   method: 'argon2' | 'legacy-v3' | 'legacy-login_c';
 }
 
-export async function login(transport: Transport, hosts: HostRouter, email: string, password: string): Promise<LoginOutcome> {
+export async function login(
+  transport: Transport,
+  hosts: HostRouter,
+  email: string,
+  password: string,
+  argon2: (password: string, saltHex: string) => Promise<string> = argon2Challenge,
+): Promise<LoginOutcome> {
   // 1. Region: which login host and data centre. A failure here is not fatal (defaults are right for EU).
   let dc = transport.dc;
   try {
@@ -97,7 +105,7 @@ export async function login(transport: Transport, hosts: HostRouter, email: stri
   if (!nonce) throw new CloudError('bad-response', 'Hoymiles sent no login challenge (pre-insp without a nonce).');
 
   // 3. Challenge and login.
-  const ch = salt ? await argon2Challenge(password, salt) : legacyPasswordHash(password);
+  const ch = salt ? await argon2(password, salt) : legacyPasswordHash(password);
   const res = await transport.post(hosts.url('/iam/pub/3/auth/login'), { u: email, ch, n: nonce });
   const token = res.status === '0' && isObject(res.data) ? str(res.data.token) : undefined;
   if (token) return { token, dc, method: salt ? 'argon2' : 'legacy-v3' };

@@ -39,6 +39,8 @@ export interface CloudClientOptions {
   logger: Logger;
   /** After a wrong password: retry automatically after this long (headless), or never (null: tray waits for new credentials). */
   wrongPasswordRetryMs?: number | null;
+  /** Computes the Argon2id login challenge (default: in this process). */
+  argon2?: (password: string, saltHex: string) => Promise<string>;
   now?: () => number;
   /** Limits on logging in again (tests shorten them). */
   loginGuard?: Omit<LoginGuardOptions, 'now' | 'persist'>;
@@ -186,7 +188,7 @@ export class CloudClient {
       this.loginCount++;
       this.guard.loggedIn(this.afterExpiry);
       this.afterExpiry = false;
-      outcome = await login(this.transport, this.hosts, creds.email, creds.password);
+      outcome = await login(this.transport, this.hosts, creds.email, creds.password, this.opts.argon2);
     } catch (e) {
       if (e instanceof CloudError) this.protectAccount(e);
       throw e;

@@ -66,25 +66,33 @@ export class Transport {
     if (token) headers.authorization = token; // raw token, no "Bearer"
     const host = safeHost(url);
     this.requestCount++;
+    // One deadline for the whole request. Not AbortSignal.timeout(): its timer stays armed after the answer and
+    // fires later anyway, one extra wake-up of the process per request; this one is cleared at once.
+    const ac = new AbortController();
+    const deadline = setTimeout(() => ac.abort(new DOMException('The request timed out', 'TimeoutError')), this.timeoutMs).unref();
     let res;
-    try {
-      const u = new URL(url);
-      res = await apiRequest.call(this.agent, {
-        origin: u.origin,
-        path: u.pathname + u.search,
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (e) {
-      throw networkError(e, host);
-    }
     let text: string;
     try {
-      text = await res.body.text();
-    } catch (e) {
-      throw networkError(e, host);
+      try {
+        const u = new URL(url);
+        res = await apiRequest.call(this.agent, {
+          origin: u.origin,
+          path: u.pathname + u.search,
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: ac.signal,
+        });
+      } catch (e) {
+        throw networkError(e, host);
+      }
+      try {
+        text = await res.body.text();
+      } catch (e) {
+        throw networkError(e, host);
+      }
+    } finally {
+      clearTimeout(deadline);
     }
     if (res.statusCode !== 200) {
       throw new CloudError('http', `The Hoymiles cloud answered HTTP ${res.statusCode} (${host}).`, { httpStatus: res.statusCode });

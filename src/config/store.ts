@@ -9,6 +9,7 @@
 import Conf from 'conf';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../log/logger.js';
 import { folderError, kernelFolderProblem } from '../platform/folders.js';
 import { xdgConfigHome } from '../platform/paths.js';
@@ -181,10 +182,12 @@ export class ConfigStore extends ConfFile {
 
   /** Stores the given fields; password fields and unknown keys are ignored. */
   save(partial: Partial<Settings>): void {
+    const stored = this.read(); // sets a damaged file aside before conf would refuse to write over it
     const values: Record<string, unknown> = {};
-    for (const k of STORED_KEYS) if (partial[k] !== undefined) values[k] = partial[k];
+    for (const k of STORED_KEYS) {
+      if (partial[k] !== undefined && !(k in stored && isDeepStrictEqual(stored[k], partial[k]))) values[k] = partial[k];
+    }
     if (!Object.keys(values).length) return;
-    this.read(); // sets a damaged file aside before conf would refuse to write over it
     try {
       this.conf.set(values);
     } catch (err) {
@@ -233,7 +236,9 @@ export class StateStore extends ConfFile {
 
   set(key: string, value: unknown): void {
     if (value === undefined) return this.delete(key);
-    this.read();
+    const stored = this.read();
+    // conf validates and rewrites the whole file on every set: write only what changed (counters, discovery).
+    if (!this.unsaved.has(key) && key in stored && isDeepStrictEqual(stored[key], value)) return;
     this.write(key, value, () => this.conf.set(key, value));
   }
 

@@ -186,6 +186,13 @@ export class BatteryControls extends EventEmitter {
     return controlComponents(st.sn, this.o.base, offered, this.inputPower);
   }
 
+  /** What components(sn) depends on, as a short string: the publisher rebuilds discovery only when it changes. */
+  componentsKey(sn: string): string {
+    const st = this.bySn(sn);
+    if (!st || st.lastReadAt === undefined) return '';
+    return `${st.sn}:${SETTING_KEYS.filter((k) => st.support[k] === true).join()}`;
+  }
+
   /** State JSON keys of `sn` (publisher's extraState): confirmed values only, null while unknown. */
   state(sn: string): Record<string, unknown> | undefined {
     const st = this.bySn(sn);

@@ -3,6 +3,7 @@ import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { maskUrl } from '../log/mask.js';
 import { createBridge, type Bridge, type BridgeDeps } from '../app/bridge.js';
+import { enableDiagnostics } from './diagnostics.js';
 
 export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
   const log = deps.logger;
@@ -26,28 +27,18 @@ export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
   });
   bridge.start();
   onShutdown(log, () => bridge.stop());
-  if (process.env.HOYMILES_TRAY_DIAGNOSTICS === '1') enableDiagnostics(bridge);
+  if (process.env.HOYMILES_TRAY_DIAGNOSTICS === '1') bridgeDiagnostics(bridge);
   return bridge;
 }
 
-/** For the benchmark: SIGUSR2 prints memory (after a GC when --expose-gc) and counters as one JSON line. */
-function enableDiagnostics(bridge: Bridge): void {
-  process.on('SIGUSR2', () => {
-    (globalThis as { gc?: () => void }).gc?.();
-    const m = process.memoryUsage();
-    const r = process.resourceUsage();
-    const line = {
-      heapUsed: m.heapUsed,
-      rss: m.rss,
-      cpuUserUs: r.userCPUTime,
-      cpuSystemUs: r.systemCPUTime,
-      cycles: bridge.source.snapshot().cycles,
-      requests: bridge.cloud?.transport.requestCount ?? 0,
-      logins: bridge.cloud?.loginCount ?? 0,
-      published: bridge.connection?.publishedCount ?? 0,
-    };
-    process.stdout.write(`diagnostics: ${JSON.stringify(line)}\n`);
-  });
+/** Counters the benchmark reads through the diagnostics line (see diagnostics.ts). */
+function bridgeDiagnostics(bridge: Bridge): void {
+  enableDiagnostics(() => ({
+    cycles: bridge.source.snapshot().cycles,
+    requests: bridge.cloud?.transport.requestCount ?? 0,
+    logins: bridge.cloud?.loginCount ?? 0,
+    published: bridge.connection?.publishedCount ?? 0,
+  }));
 }
 
 /**

@@ -37,6 +37,11 @@ const FEED_SENSORS = [
   ['signal', 'wifi_signal', 'Wi-Fi signal', { device_class: 'signal_strength', unit_of_measurement: 'dBm', enabled_by_default: false }],
 ] as const;
 
+/** What discoveryPayload reads from a reading, as a short string: the publisher rebuilds discovery only when it changes. */
+export function discoveryInputs(b: Pick<BatteryReading, 'stationName' | 'firmware'> & Partial<Pick<BatteryReading, 'batteryVoltage' | 'batteryCurrent' | 'signal'>>): string {
+  return `${b.firmware ?? ''}|${b.stationName}|${FEED_SENSORS.filter(([field]) => b[field] !== undefined).map(([, key]) => key).join()}`;
+}
+
 export function discoveryPayload(
   b: Pick<BatteryReading, 'sn' | 'stationName' | 'firmware'> & Partial<Pick<BatteryReading, 'batteryVoltage' | 'batteryCurrent' | 'signal'>>,
   ctx: DiscoveryContext,

@@ -8,7 +8,7 @@ import type { BatteryReading, BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { deviceState, quickState, systemState } from './compat.js';
 import type { MqttConnection } from './connection.js';
-import { discoveryPayload, statePayload, type DiscoveryContext } from './discovery.js';
+import { discoveryInputs, discoveryPayload, statePayload, type DiscoveryContext } from './discovery.js';
 import { topics } from './topics.js';
 
 export interface KeyValueStore {
@@ -33,6 +33,11 @@ export interface PublisherOptions {
   heartbeatMs?: number;
   /** Controls add their entities and state keys here. */
   extraComponents?: DiscoveryContext['extraComponents'];
+  /**
+   * A short string that changes whenever extraComponents(sn) would: with it, discovery is built and compared only
+   * when something it depends on changed, not on every cycle.
+   */
+  extraComponentsKey?: (sn: string) => string;
   extraState?: (sn: string) => Record<string, unknown> | undefined;
   onCommand?: (sn: string, key: string, payload: string, packet: IPublishPacket) => void;
   now?: () => number;
@@ -53,6 +58,8 @@ export class MqttPublisher {
   private readonly lastState = new Map<string, { json: string; at: number }>();
   private readonly lastAvailability = new Map<string, string>();
   private readonly lastDiscovery = new Map<string, string>();
+  /** What the last discovery of each battery was built from (with extraComponentsKey only). */
+  private readonly lastDiscoveryInputs = new Map<string, string>();
   private lastRaw: Record<string, string | undefined> = {};
   private nativeSlowAt = 0;
   private birthTimer?: NodeJS.Timeout;
@@ -90,6 +97,7 @@ export class MqttPublisher {
     this.lastState.clear();
     this.lastAvailability.clear();
     this.lastDiscovery.clear();
+    this.lastDiscoveryInputs.clear();
     this.lastRaw = {};
     this.nativeSlowAt = 0;
     if (this.snapshot) this.publishSnapshot(this.snapshot);
@@ -201,9 +209,15 @@ export class MqttPublisher {
   }
 
   private publishDiscovery(b: BatteryReading): void {
+    const key = this.o.extraComponentsKey;
+    const inputs = key ? `${discoveryInputs(b)}|${key(b.sn)}` : undefined;
+    if (inputs !== undefined && this.lastDiscoveryInputs.get(b.sn) === inputs) return;
     const payload = JSON.stringify(discoveryPayload(b, { base: this.o.base, appVersion: this.o.appVersion, extraComponents: this.o.extraComponents }));
-    if (this.lastDiscovery.get(b.sn) === payload) return;
-    if (this.o.connection.publish(topics.discovery(this.o.prefix, b.sn), payload, { retain: true, qos: 1 })) this.lastDiscovery.set(b.sn, payload);
+    if (this.lastDiscovery.get(b.sn) !== payload) {
+      if (!this.o.connection.publish(topics.discovery(this.o.prefix, b.sn), payload, { retain: true, qos: 1 })) return;
+      this.lastDiscovery.set(b.sn, payload);
+    }
+    if (inputs !== undefined) this.lastDiscoveryInputs.set(b.sn, inputs);
   }
 
   /** The original script's topics: `power-battery` is + into the battery, − out of it, as the script did. */

@@ -120,6 +120,14 @@ export class NativeControls extends EventEmitter {
   // ---- what the publisher and the tray see ----------------------------------------------------------------
 
   /** Discovery components: a mode select, a setpoint number and a button that clears it (master units only). */
+  /** What components(sn) depends on, as a short string: the publisher rebuilds discovery only when it changes. */
+  componentsKey(sn: string): string {
+    const u = this.o.feed.unit(sn);
+    if (!u?.master) return '';
+    const r = this.range(u);
+    return `${u.sn}:${r.min}:${r.max}:${r.step}`;
+  }
+
   components(sn: string): Record<string, Record<string, unknown>> {
     const u = this.o.feed.unit(sn);
     if (!u?.master) return {};

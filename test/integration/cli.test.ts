@@ -123,3 +123,17 @@ describe('hoymiles-tray --settings', () => {
     expect(help.out).toContain('--settings');
   });
 });
+
+describe('the login hash helper (the built app hashes Argon2id in a child of itself)', () => {
+  it('answers the reference vector for a password on stdin, and refuses garbage', () => {
+    const ok = spawnSync(process.execPath, [BUNDLE, '--argon2-child'], {
+      input: JSON.stringify({ password: 'testpassword123', salt: 'd5e3f019748d7a36d69840fdfd873d15' }),
+      encoding: 'utf8',
+    });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim()).toBe('3c5d1ece590f242aa94b901f3940ebfd89b7bd0fdd21132a69e4321d6436a409');
+    const bad = spawnSync(process.execPath, [BUNDLE, '--argon2-child'], { input: 'not json', encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+  });
+});

@@ -146,6 +146,19 @@ describe('StateStore', () => {
     if (posix) expect(mode(state.path)).toBe(0o600);
   });
 
+  it('writes the file only when a value changed', () => {
+    const { logger } = memoryLogger();
+    const state = new StateStore({ dir, logger });
+    state.set('energy.counters', { a: { value: 1, date: '2026-01-01' } });
+    const first = statSync(state.path).ino; // an atomic write replaces the file, so a new inode means a write
+    state.set('energy.counters', { a: { value: 1, date: '2026-01-01' } });
+    state.delete('not-there');
+    expect(statSync(state.path).ino).toBe(first);
+    state.set('energy.counters', { a: { value: 2, date: '2026-01-01' } });
+    expect(statSync(state.path).ino).not.toBe(first);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
   it('sets a damaged state file aside and starts empty', () => {
     writeFileSync(join(dir, 'state.json'), '\u0000\u0001 not json');
     const { logger } = memoryLogger();

@@ -12,9 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { TEST_ACCOUNT } from '../test/fake-cloud/server.js';
-import { missingDesktopTools, startDesktop } from '../test/helpers/desktop.js';
-import { renderTrayIcon } from '../src/tray/icons.js';
+import { TEST_ACCOUNT } from '../../test/fake-cloud/server.js';
+import { missingDesktopTools, startDesktop } from '../../test/helpers/desktop.js';
+import { renderTrayIcon } from '../../src/tray/icons.js';
+import { root, startCloud, type Row, type Section } from './lib.js';
 
 export interface TrayIconBenchOptions {
   cloudUrl: string;
@@ -23,7 +24,6 @@ export interface TrayIconBenchOptions {
   root: string;
 }
 
-type Row = [string, string, string];
 
 function drawCost(platform: NodeJS.Platform): number {
   const t0 = performance.now();
@@ -67,13 +67,25 @@ async function firstDigits(o: TrayIconBenchOptions): Promise<{ ms?: number; ocr?
   }
 }
 
-/** The benchmark rows: [what, figure, aim]. */
+/** The benchmark rows. */
 export async function trayIconRows(o: TrayIconBenchOptions): Promise<Row[]> {
   const png = drawCost('linux');
   const ico = drawCost('win32');
   const first = await firstDigits(o);
   return [
-    ['Tray: start-up to first icon with digits', first.skipped ?? `${first.ms!.toFixed(0)} ms (docked icon OCR: "${first.ocr}")`, ''],
-    ['Tray: drawing one icon (cached per look)', `${png.toFixed(2)} ms PNG 32 px, ${ico.toFixed(2)} ms ICO 16–32 px`, ''],
+    { figure: 'Tray: start-up to first icon with digits', value: first.skipped ?? `${first.ms!.toFixed(0)} ms (docked icon OCR: "${first.ocr}")` },
+    { figure: 'Tray: drawing one icon (cached per look)', value: `${png.toFixed(2)} ms PNG 32 px, ${ico.toFixed(2)} ms ICO 16–32 px` },
   ];
 }
+
+export const trayIconSection: Section = {
+  name: 'Tray icon',
+  async run(ctx) {
+    const cloud = await startCloud();
+    try {
+      return await trayIconRows({ cloudUrl: cloud.cloud.url, brokerUrl: ctx.brokerUrl, root });
+    } finally {
+      await cloud.close();
+    }
+  },
+};

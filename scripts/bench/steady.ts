@@ -1,0 +1,98 @@
+/**
+ * CPU and resident memory at the cadence people run: one station, a real broker, the fake cloud on loopback,
+ * side by side in the same window: the app after a restart with a stored token, the app after a fresh login
+ * (Argon2id), the floor (floor-script.ts) and bare `node` with a timer at the same interval. CPU per steady
+ * cycle comes from each process's own process.cpuUsage() over the window; memory is the median of VmRSS
+ * samples taken every second over the same window.
+ */
+import { cpuMs, fmt, mb, median, requestKinds, sampleRss, sleep, startApp, startBare, startFloor, until, type BenchContext, type Diag, type Proc, type Row, type Section } from './lib.js';
+
+const CPU_AIM = 1.2; // × the floor
+const RSS_AIM_KB = 4 * 1024; // floor + 4 MB
+const LOGIN_AIM_KB = 2 * 1024; // fresh login within 2 MB of the stored-token figure
+
+export function steadySection(intervalS: number, o: { background?: boolean } = {}): Section {
+  return { name: `Steady cycles at a ${intervalS} s interval`, background: o.background, run: (ctx) => runSteady(ctx, intervalS) };
+}
+
+async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
+  const cycles = Number(process.env.BENCH_STEADY_CYCLES ?? (ctx.quick ? Math.max(8, Math.round(60 / intervalS)) : 40));
+  const warmupS = Math.max(20, 4 * intervalS);
+  const tag = `${intervalS}s`;
+  const stored = await startApp(`app-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, storedToken: true });
+  const fresh = await startApp(`login-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, storedToken: false });
+  const floor = await startFloor(`floor-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS });
+  const bare = startBare(`bare-${tag}`, intervalS);
+  const counted = [
+    { proc: stored.proc, cloud: stored.cloud },
+    { proc: fresh.proc, cloud: fresh.cloud },
+    { proc: floor.proc, cloud: floor.cloud },
+  ];
+  try {
+    await sleep(warmupS * 1000);
+    await until(() => counted.every((c) => c.cloud.bursts() >= 3), 60_000, `first cycles at ${tag}`);
+    const all: Proc[] = [stored.proc, fresh.proc, floor.proc, bare];
+    const d0 = await Promise.all(all.map((p) => p.diag()));
+    const from = counted.map((c) => c.cloud.cloud.requests.length);
+    const bursts0 = counted.map((c) => c.cloud.bursts());
+    const samplers = all.map((p) => sampleRss(p.pid));
+    const t0 = Date.now();
+    await until(
+      () => counted.every((c, i) => c.cloud.bursts() - bursts0[i]! >= cycles) && Date.now() - t0 >= cycles * intervalS * 1000,
+      cycles * intervalS * 1000 * 2 + 60_000,
+      `${cycles} cycles at ${tag}`,
+      250,
+    );
+    const d1 = await Promise.all(all.map((p) => p.diag()));
+    const rss = samplers.map((s) => median(s.stop()));
+    const per = (i: number) => cpuMs(d0[i]!, d1[i]!) / Math.max(1, d1[i]!.cycles - d0[i]!.cycles);
+    const [appCpu, loginCpu, floorCpu, bareCpu] = [0, 1, 2, 3].map(per) as [number, number, number, number];
+    const [appRss, loginRss, floorRss, bareRss] = rss as [number, number, number, number];
+    const appCycles = d1[0]!.cycles - d0[0]!.cycles;
+    const req = requestKinds(stored.cloud.cloud, from[0]!);
+    const loginReq = requestKinds(fresh.cloud.cloud, from[1]!);
+    const oneRequest = (r: typeof req, d: [Diag, Diag]) => Math.abs(r.bursts - (d[1].cycles - d[0].cycles)) <= 1 && r.other === 0;
+    const samples = `median of ${Math.round((Date.now() - t0) / 1000)} samples`;
+    return [
+      {
+        figure: `CPU per steady cycle, ${tag} (${appCycles} cycles)`,
+        value: `app ${fmt(appCpu, 3)} ms, floor ${fmt(floorCpu, 3)} ms, bare node ${fmt(bareCpu, 3)} ms: app/floor ${fmt(appCpu / floorCpu)}×, app/bare ${fmt(appCpu / bareCpu)}×`,
+        aim: `≤ ${CPU_AIM}× floor`,
+        met: appCpu <= CPU_AIM * floorCpu,
+      },
+      {
+        figure: `  same, after a fresh login`,
+        value: `app ${fmt(loginCpu, 3)} ms: app/floor ${fmt(loginCpu / floorCpu)}×, app/bare ${fmt(loginCpu / bareCpu)}×`,
+        aim: `≤ ${CPU_AIM}× floor`,
+        met: loginCpu <= CPU_AIM * floorCpu,
+      },
+      {
+        figure: `Resident memory, ${tag}, restart with a stored token`,
+        value: `app ${mb(appRss)}, floor ${mb(floorRss)}, bare node ${mb(bareRss)}: floor ${signed(appRss - floorRss)}, app/floor ${fmt(appRss / floorRss)}×, app/bare ${fmt(appRss / bareRss)}× (${samples})`,
+        aim: 'floor + 4 MB',
+        met: appRss - floorRss <= RSS_AIM_KB,
+      },
+      {
+        figure: `Resident memory, ${tag}, after a fresh login`,
+        value: `app ${mb(loginRss)}: ${signed(loginRss - appRss)} vs the stored-token run, floor ${signed(loginRss - floorRss)}, app/floor ${fmt(loginRss / floorRss)}×, app/bare ${fmt(loginRss / bareRss)}×`,
+        aim: 'stored-token run + 2 MB',
+        met: loginRss - appRss <= LOGIN_AIM_KB,
+      },
+      {
+        figure: `Cloud requests per steady cycle, ${tag}`,
+        value:
+          `${fmt(req.bursts / appCycles, 3)} (${req.bursts} live reads in ${appCycles} cycles, ${req.other} unexpected; on schedule: ` +
+          `${req.stationReads} energy/temperature reads, ${req.renewals} live-address renewals, ${req.controlReads} control-setting reads); ` +
+          `fresh-login run ${loginReq.bursts} in ${d1[1]!.cycles - d0[1]!.cycles}, ${loginReq.other} unexpected`,
+        aim: 'exactly 1',
+        met: oneRequest(req, [d0[0]!, d1[0]!]) && oneRequest(loginReq, [d0[1]!, d1[1]!]),
+      },
+    ];
+  } finally {
+    await Promise.all([stored.cleanup(), fresh.cleanup(), floor.cleanup(), bare.stop()]);
+  }
+}
+
+export function signed(kb: number): string {
+  return `${kb >= 0 ? '+' : '−'} ${mb(Math.abs(kb))}`;
+}
