@@ -4,7 +4,7 @@
  * of any plausible range is refused whole, with the reason: it never changes a reading. Unknown keys are
  * ignored (the key set grows with firmware versions); a missing key (or null) stays missing, never 0.
  */
-import type { BatteryStatus } from '../core/readings.js';
+import type { BatteryStatus, LiveValues } from '../core/readings.js';
 
 /** The largest payload looked at: device/state with 4 packs and PV inputs is well under 2 KiB. */
 export const MAX_PAYLOAD_BYTES = 8 * 1024;
@@ -14,17 +14,9 @@ export type EmsMode = (typeof EMS_MODES)[number];
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-export interface QuickState {
-  soc?: number;
-  /** + = discharging (the firmware's and Home Assistant's sign). */
-  batteryPower?: number;
-  status?: BatteryStatus;
-  /** System values: only the master (or a standalone unit) sends them. */
-  pvPower?: number;
-  /** + = import. */
-  gridPower?: number;
-  loadPower?: number;
-  /** Any `sys_*` key present: this unit is the master or standalone. */
+/** The live values the feed's quick/state gives (signs as in LiveValues: + = discharging, + = import). */
+export interface QuickState extends Pick<LiveValues, 'soc' | 'batteryPower' | 'status' | 'pvPower' | 'gridPower' | 'loadPower'> {
+  /** Any `sys_*` key present: this unit is the master or standalone (only then are pv/grid/load sent). */
   master: boolean;
 }
 
