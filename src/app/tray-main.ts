@@ -15,7 +15,8 @@ import { buildStatus } from '../settings/status.js';
 import { History } from '../history/history.js';
 import { join } from 'node:path';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
-import { batteryName, controlNoticeText, settingWords } from '../tray/menu-model.js';
+import { batteryName, confirmedNotice, controlNoticeText, settingWords } from '../tray/menu-model.js';
+import { emsModeWords } from '../tray/feed-rows.js';
 import { iconSpec, type IconSpec } from '../tray/icons.js';
 import { writeNotificationIcon } from '../tray/notification-icon.js';
 import { cacheDir } from '../platform/paths.js';
@@ -82,6 +83,9 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   let controlError: string | undefined;
   /** The last confirmed battery change, for its menu line. */
   let controlNotice: string | undefined;
+  /** EMS modes sent from the tray and not yet confirmed by the feed, per master serial. */
+  const modeAsked = new Map<string, string>();
+  const nameOf = (sn: string) => batteryName(snapshot.batteries.find((b) => b.sn === sn) ?? { sn, stationName: '' });
   // "Start at login" is read back from the OS, not from our config.
   // The demo never enrols anything with the OS: the row shows, disabled, with the reason.
   const autostart = o.demo ? undefined : createAutostart({ command: launchCommand() });
@@ -144,6 +148,14 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     });
     b.controls?.on('change', refreshTray);
     b.nativeControls?.on('change', refreshTray);
+    // A mode switched from the tray: its confirmation by the feed is reported like a grid charging change.
+    b.nativeControls?.on('confirmed', (sn, mode) => {
+      if (modeAsked.get(sn) !== mode) return;
+      modeAsked.delete(sn);
+      controlNotice = confirmedNotice(emsModeWords(mode), Date.now());
+      notify(emsModeWords(mode), `${nameOf(sn)} confirmed the change.`);
+      refreshTray();
+    });
     b.controls?.on('control-error', refreshTray);
     b.controls?.on('confirmed', () => {
       controlError = undefined;
@@ -164,7 +176,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     const pending = c.set(sn, key, value);
     controlNotice = undefined;
     refreshTray();
-    const name = batteryName(snapshot.batteries.find((b) => b.sn === sn) ?? { sn, stationName: '' });
+    const name = nameOf(sn);
     try {
       await pending;
       controlError = undefined;
@@ -300,8 +312,11 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
           try {
             bridge.nativeControls?.setMode(sn, mode);
             controlError = undefined;
+            controlNotice = undefined;
+            modeAsked.set(sn, mode);
           } catch (e) {
             controlError = (e as Error).message;
+            notify(`${emsModeWords(mode)}: not done`, `${nameOf(sn)}: ${controlError}`.slice(0, 240));
           }
           refreshTray();
         },

@@ -76,6 +76,8 @@ export interface NativeControlView {
 
 export declare interface NativeControls {
   on(event: 'change', listener: (sn: string) => void): this;
+  /** The feed reports the EMS mode we sent (`sn` of the master unit). */
+  on(event: 'confirmed', listener: (sn: string, mode: EmsMode) => void): this;
 }
 
 export class NativeControls extends EventEmitter {
@@ -286,11 +288,13 @@ export class NativeControls extends EventEmitter {
     if (guard && c.sentMode !== undefined && mode !== c.sentMode) return;
     const changed = c.mode !== mode;
     c.mode = mode;
-    if (c.sentMode === mode) this.log.info(`The feed confirms the EMS mode of ${c.dev}: ${mode}`);
+    const confirmed = c.sentMode === mode;
+    if (confirmed) this.log.info(`The feed confirms the EMS mode of ${c.dev}: ${mode}`);
     else if (c.sentMode !== undefined) this.log.warn(`${c.dev} reports the EMS mode ${mode}, not ${c.sentMode}: changed in the app, by another client, or the one-minute fallback`);
     c.sentMode = undefined;
     if (mode !== 'mqtt_ctrl' && c.setpoint !== undefined) this.stopKeepAlive(c, `the battery reports the EMS mode ${mode}`);
     if (changed) this.emit('change', c.sn);
+    if (confirmed) this.emit('confirmed', c.sn, mode);
   }
 
   private commandSeen(dev: string, what: 'mode-command' | 'setpoint-command', payload: string): void {

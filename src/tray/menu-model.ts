@@ -8,7 +8,7 @@ import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { batteryName } from '../core/names.js';
 import { CONTROLS_ANCHOR, controlAnchor } from '../settings/anchors.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
-import type { TrayActions, TrayState } from './types.js';
+import type { PendingChange, TrayActions, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';
 
 export { batteryName, shortSerial } from '../core/names.js';
@@ -37,7 +37,8 @@ export type RowKind = 'text' | 'separator' | 'checkbox' | 'action' | 'submenu';
 export interface MenuRow {
   /**
    * Stable key: b<i>.gap (i ≥ 1), b<i>.header|soc|power|flow|today|temp|updated, sep.controls, controls (submenu)
-   * with its children c<j>.header|grid_charging|grid_confirm|grid_cancel|input_power|reserve_soc, sep.main,
+   * with its children c<j>.header|grid_charging|grid_confirm|grid_cancel|input_power|reserve_soc and
+   * f<j>.header|mode_<mode>|setpoint|change_confirm|change_cancel, sep.main,
    * problem, notice, publish, refresh, autostart, log, settings, sep.quit, quit. Separators are never hidden (the
    * helper cannot hide them).
    */
@@ -49,14 +50,19 @@ export interface MenuRow {
   hidden: boolean;
   checked: boolean;
   action?: keyof TrayActions | MenuOnlyAction;
-  /** The action's argument: the serial for toggleGridCharging/askGridCharging, the page anchor for openSettings. */
+  /** The action's argument: the page anchor for openSettings. */
   arg?: string;
+  /** For action 'askConfirm': the change this click asks for (it then waits for the confirming row). */
+  asks?: PendingChange;
   /** The id of the submenu row this row belongs to (undefined: top level). */
   parent?: string;
 }
 
-/** Clicks the tray handles itself (the confirming step), without the app. */
-export type MenuOnlyAction = 'askGridCharging' | 'cancelConfirm';
+/**
+ * Clicks the tray handles itself: the confirming step. 'askConfirm' shows the confirming rows for the row's
+ * `asks`; 'confirmChange' runs the change waiting (TrayState.confirm); 'cancelConfirm' drops it.
+ */
+export type MenuOnlyAction = 'askConfirm' | 'confirmChange' | 'cancelConfirm';
 
 export interface MenuModel {
   rows: MenuRow[];
@@ -280,7 +286,12 @@ export function settingWords(key: SettingView['key'], value: boolean | number): 
 
 /** The menu line after a confirmed change: "✓ Grid charging on – confirmed by the battery at 10:02". */
 export function controlNoticeText(key: SettingView['key'], value: boolean | number, at: number): string {
-  return `✓ ${settingWords(key, value)} – confirmed by the battery at ${clockHM(at)}`;
+  return confirmedNotice(settingWords(key, value), at);
+}
+
+/** "✓ EMS mode MQTT control – confirmed by the battery at 10:02": any confirmed change in words. */
+export function confirmedNotice(words: string, at: number): string {
+  return `✓ ${words} – confirmed by the battery at ${clockHM(at)}`;
 }
 
 function settingOf(st: StationControlsView, key: SettingView['key']): SettingView | undefined {
@@ -298,8 +309,20 @@ function toggle(label: string, on: boolean, style: ToggleStyle): { text: string;
 
 interface RowContext {
   style: ToggleStyle;
-  /** The station (by master serial) whose grid charging change waits for a confirmation, and the new value. */
-  confirm?: { sn: string; value: boolean };
+  /** The change waiting for its confirming click. */
+  confirm?: PendingChange;
+}
+
+/**
+ * The two rows of a confirming step under the row that asked: "    Turn on grid charging" and "    Cancel"
+ * (`<id>_confirm`, `<id>_cancel`), shown while `pending`.
+ */
+function confirmRows(id: string, pending: boolean, text: string, tooltip: string, cancelTooltip: string): MenuRow[] {
+  const parent = 'controls';
+  return [
+    row(`${id}_confirm`, 'action', `    ${text}`, { hidden: !pending, parent, action: 'confirmChange', tooltip: pending ? tooltip : '' }),
+    row(`${id}_cancel`, 'action', `    ${LABELS.cancel}`, { hidden: !pending, parent, action: 'cancelConfirm', tooltip: pending ? cancelTooltip : '' }),
+  ];
 }
 
 /** The rows of one station's group in the Battery control submenu (slot j). `st` undefined: all hidden. */
@@ -316,7 +339,8 @@ function controlRows(j: number, st: StationControlsView | undefined, showHeader:
   let gcChecked = false;
   let gcEnabled = false;
   let gcTip = '';
-  const pending = on(gc) && typeof gc.value === 'boolean' && !gc.writing && !gc.blocked && ctx.confirm?.sn === st?.sn && ctx.confirm?.value === !gc.value;
+  const c = ctx.confirm;
+  const pending = on(gc) && typeof gc.value === 'boolean' && !gc.writing && !gc.blocked && c?.what === 'grid_charging' && c.sn === st?.sn && c.value === !gc.value;
   if (on(gc)) {
     if (gc.writing) {
       gcText = `${LABELS.gridCharging}: switching…`;
@@ -351,18 +375,11 @@ function controlRows(j: number, st: StationControlsView | undefined, showHeader:
       parent,
       checked: gcChecked,
       enabled: gcEnabled,
-      action: 'askGridCharging',
-      arg: st?.sn,
+      action: 'askConfirm',
+      asks: st && on(gc) && typeof gc.value === 'boolean' ? { what: 'grid_charging', sn: st.sn, value: !gc.value } : undefined,
       tooltip: gcTip,
     }),
-    row(`c${j}.grid_confirm`, 'action', `    Turn ${turnTo ? 'on' : 'off'} grid charging`, {
-      hidden: !pending,
-      parent,
-      action: 'toggleGridCharging',
-      arg: st?.sn,
-      tooltip: pending ? `Switch grid charging of ${where} ${turnTo ? 'on' : 'off'} now` : '',
-    }),
-    row(`c${j}.grid_cancel`, 'action', `    ${LABELS.cancel}`, { hidden: !pending, parent, action: 'cancelConfirm', tooltip: pending ? 'Leave grid charging as it is' : '' }),
+    ...confirmRows(`c${j}.grid`, pending, `Turn ${turnTo ? 'on' : 'off'} grid charging`, `Switch grid charging of ${where} ${turnTo ? 'on' : 'off'} now`, 'Leave grid charging as it is'),
     numberRow('input_power', ip, 'Input power', 'W', 'On-grid input power'),
     numberRow('reserve_soc', rs, 'Reserve', '%', 'Reserve state of charge'),
   ];
@@ -377,7 +394,7 @@ function controlsRows(state: TrayState, slots: number, ctx: RowContext): MenuRow
   const children: MenuRow[] = [];
   for (let j = 0; j < slots; j++) children.push(...controlRows(j, shown[j], groups > 1, ctx));
 
-  const feed = feedControlRows(state.feedControls, Math.min(slots, FEED_CONTROL_SLOTS), row);
+  const feed = feedControlRows(state.feedControls, Math.min(slots, FEED_CONTROL_SLOTS), { row, confirmRows }, ctx.confirm);
   const feedGroups = state.feedControls?.length ?? 0;
   let text: string = LABELS.controls;
   let tooltip = 'Grid charging, input power and reserve of the battery';

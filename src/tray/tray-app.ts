@@ -14,8 +14,9 @@
  *   - the helper prints "Quit" (not JSON) on signals, which systray2 would JSON.parse and crash on → filtered;
  *   - writes to a dead helper would raise EPIPE → stdin errors are caught, updates stop.
  * Icons are drawn at run time (icons.ts) and cached by state. Toggles use ☑/☐ glyphs on Linux (its checkmark is
- * the suffix above, and nothing at all when unchecked), the native checkmark elsewhere. A grid charging click only
- * asks: the change runs from the "Turn on/off grid charging" row shown under it, which this adapter offers for
+ * the suffix above, and nothing at all when unchecked), the native checkmark elsewhere. A click on a battery change
+ * (grid charging, EMS mode, clearing the setpoint) only asks: the change runs from the confirming row shown under
+ * it ("Turn on grid charging", "Switch to MQTT control"), which this adapter offers for
  * CONFIRM_TIMEOUT_MS (the menu closes after every click, so the confirmation is the next click).
  */
 import { accessSync, chmodSync, constants, existsSync } from 'node:fs';
@@ -28,7 +29,7 @@ import type { ClickEvent, MenuItem } from 'systray2';
 import type { Logger } from '../log/logger.js';
 import { IconCache, moduleDir } from './icons.js';
 import { buildMenu, CONFIRM_TIMEOUT_MS, DEFAULT_MAX_BATTERIES, type MenuModel, type MenuRow, type ToggleStyle } from './menu-model.js';
-import type { TrayActions, TrayState } from './types.js';
+import type { PendingChange, TrayActions, TrayState } from './types.js';
 
 export type { TrayActions, TrayState } from './types.js';
 
@@ -137,6 +138,13 @@ function explainStartFailure(reason: string, stderr: string): Error {
     .slice(-3)
     .join(' | ');
   return new Error(`The tray icon could not start: ${reason}${tail ? ` (helper said: ${tail})` : ''}${hints.length ? `. Hint: ${hints.join('; ')}` : ''}`);
+}
+
+/** "grid charging on", "EMS mode mqtt_ctrl for 2800…", "clear the power setpoint of …" (for the log). */
+function describeChange(c: PendingChange): string {
+  if (c.what === 'grid_charging') return `grid charging ${c.value ? 'on' : 'off'}`;
+  if (c.what === 'ems_mode') return `EMS mode ${c.mode} for ${c.sn}`;
+  return `clear the power setpoint of ${c.sn}`;
 }
 
 interface SentRow {
@@ -304,7 +312,7 @@ export class TrayApp {
   }
 
   /** The confirmation waiting for its click, if any (the adapter's own state, merged into the app's). */
-  private confirm?: { sn: string; value: boolean };
+  private confirm?: PendingChange;
 
   private render(): void {
     const model = buildMenu({ ...this.state, confirm: this.confirm }, this.opts.maxBatteries, Date.now(), this.opts.toggleStyle);
@@ -436,15 +444,24 @@ export class TrayApp {
     else this.opts.logger.debug(line);
   }
 
-  /** Shows "Turn on/off grid charging" and "Cancel" under the grid charging row, for a while. */
-  private ask(sn: string): void {
-    const gc = this.state.controls?.find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging');
-    if (typeof gc?.value !== 'boolean') return;
-    this.setConfirm({ sn, value: !gc.value });
-    this.opts.logger.info(`tray: grid charging ${gc.value ? 'off' : 'on'}? waiting for the confirming click`);
+  /** Shows the confirming rows ("Turn on grid charging" / "Cancel") for the change a row asks for, for a while. */
+  private ask(c: PendingChange): void {
+    this.setConfirm(c);
+    this.opts.logger.info(`tray: ${describeChange(c)}? waiting for the confirming click`);
   }
 
-  private setConfirm(c: { sn: string; value: boolean } | undefined): void {
+  /** Runs the change waiting for its confirmation, if the model still offered it (the row clicked was shown). */
+  private runConfirmed(a: TrayActions): void {
+    const c = this.confirm;
+    this.setConfirm(undefined);
+    if (!c) return;
+    this.opts.logger.info(`tray: ${describeChange(c)}: confirmed`);
+    if (c.what === 'grid_charging') a.toggleGridCharging(c.sn);
+    else if (c.what === 'ems_mode') a.setEmsMode?.(c.sn, c.mode);
+    else a.clearSetpoint?.(c.sn);
+  }
+
+  private setConfirm(c: PendingChange | undefined): void {
     clearTimeout(this.confirmTimer);
     this.confirm = c;
     if (c) {
@@ -465,30 +482,23 @@ export class TrayApp {
     try {
       const a = this.opts.actions;
       switch (row.action) {
-        case 'askGridCharging':
-          if (row.arg) this.ask(row.arg);
+        case 'askConfirm':
+          if (row.asks) this.ask(row.asks);
           break;
         case 'cancelConfirm':
           this.opts.logger.info('tray: battery change cancelled');
           this.setConfirm(undefined);
           break;
+        case 'confirmChange':
+          this.runConfirmed(a);
+          break;
         case 'openSettings':
           a.openSettings(row.arg);
           break;
-        case 'toggleGridCharging': {
-          // Only from the confirming row, and only while the value is still the one the user saw.
-          const c = this.confirm;
-          this.setConfirm(undefined);
-          if (row.arg && c?.sn === row.arg) a.toggleGridCharging(row.arg);
-          break;
-        }
-        case 'setEmsMode': {
-          const [sn, mode] = (row.arg ?? '').split('|');
-          if (sn && mode) a.setEmsMode?.(sn, mode);
-          break;
-        }
+        case 'toggleGridCharging':
+        case 'setEmsMode':
         case 'clearSetpoint':
-          if (row.arg) a.clearSetpoint?.(row.arg);
+          // Never from a single click: only through the confirming row.
           break;
         default:
           a[row.action]();

@@ -3,6 +3,15 @@ import type { StationControlsView } from '../controls/battery-controls.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { NativeControlView } from '../native/controls.js';
 
+/**
+ * A change to the battery that one click only asked for: it runs from the confirming row ("Turn on grid
+ * charging", "Switch to MQTT control", "Clear the setpoint") or not at all.
+ */
+export type PendingChange =
+  | { what: 'grid_charging'; sn: string; value: boolean }
+  | { what: 'ems_mode'; sn: string; mode: string }
+  | { what: 'clear_setpoint'; sn: string };
+
 export interface TrayActions {
   togglePublish(): void;
   refresh(): void;
@@ -43,8 +52,8 @@ export interface TrayState {
   controlError?: string;
   /** The battery (serial) the icon, title and tooltip show; undefined or unknown: the station master, else the first. */
   iconBattery?: string;
-  /** A grid charging change waiting for its confirming click (set by the tray itself, see TrayApp). */
-  confirm?: { sn: string; value: boolean };
+  /** A battery change waiting for its confirming click (set by the tray itself, see TrayApp). */
+  confirm?: PendingChange;
   /** The outcome of the last battery change, e.g. "✓ Grid charging is on (confirmed 10:02)"; shown as a menu row. */
   controlNotice?: string;
   /** "Start at login" as read back from the OS; undefined = not available here (row hidden). */

@@ -72,15 +72,30 @@ describe.skipIf(process.platform !== 'linux')('the tray app on the battery’s o
     text = normaliseOcr(await desktop.ocrMenu('02-native-changed'));
     expect(text).toContain('stateofcharge:64');
 
-    // Battery control through the feed: the EMS mode the feed reports is ticked; a click sends another one.
+    // Battery control through the feed: the EMS mode the feed reports is ticked; a click on another one only
+    // asks, "Switch to MQTT control" sends it.
     await desktop.openSubmenu('Battery');
     text = normaliseOcr(await desktop.ocrMenu('02b-native-battery-control'));
     expect(text).toContain(`emsmodeofmsa-${SN}`);
     expect(text).toContain('self-consumption(general)(v)');
     expect(text).toContain('powersetpoint:none');
+    const modeCommands = () => firmware.commands.filter((c) => c.topic.includes('ems_mode'));
     expect(await desktop.clickLabel('MQTT')).toBe(true);
+    await app.waitForOutput(`tray: EMS mode mqtt_ctrl for ${SN}? waiting for the confirming click`);
+    await desktop.openMenu();
+    await desktop.ocrMenu('02c-native-main');
+    await desktop.openSubmenu('Battery');
+    text = normaliseOcr(await desktop.ocrMenu('02c-native-confirm'));
+    expect(text).toContain('switchtomqttcontrol');
+    // No mode command before the confirmation (the menu has been open and read meanwhile).
+    expect(modeCommands()).toEqual([]);
+    expect(firmware.state.emsMode).toBe('general');
+    expect(await desktop.clickLabel('Switch')).toBe(true);
     await waitFor(() => firmware.state.emsMode === 'mqtt_ctrl', 5_000, 'firmware in mqtt_ctrl');
     await app.waitForOutput('Set the EMS mode of MSA-280024290529 to mqtt_ctrl');
+    expect(modeCommands().map((c) => c.payload)).toEqual(['mqtt_ctrl']);
+    // The confirmed result: a notification once the feed reports the new mode.
+    await app.waitForOutput('notification: EMS mode MQTT control: ');
 
     const helperPid = trayHelperPid(app);
     expect(await quitThroughMenu(desktop, app, helperPid, '03-native-before-quit')).toBe(0);

@@ -329,6 +329,44 @@ describe('TrayApp with a stand-in helper', () => {
     await app.stop();
   });
 
+  test("the feed's EMS mode and setpoint clearing take the same confirming step", async () => {
+    const h = harness();
+    const actions: TrayActions = {
+      ...h.actions,
+      setEmsMode: (sn, mode) => h.calls.push(`setEmsMode ${sn} ${mode}`),
+      clearSetpoint: (sn) => h.calls.push(`clearSetpoint ${sn}`),
+    };
+    const view = { sn: '2800', dev: 'MSA-2800', mode: 'general' as const, range: { min: -1000, max: 1000, step: 1 }, keepingAlive: false };
+    const app = await TrayApp.start({ ...h, actions, systrayClass: fake, initialState: state({ feedControls: [view] }) });
+    const tray = FakeTray.last;
+    const mqtt = rowIndex(app, 'f0.mode_mqtt_ctrl');
+    const confirm = rowIndex(app, 'f0.change_confirm');
+    const cancel = rowIndex(app, 'f0.change_cancel');
+    tray.click(mqtt);
+    expect(h.calls).toEqual([]);
+    expect(tray.shown.get(mqtt + 1)).toMatchObject({ title: 'MQTT control (mqtt_ctrl) ▸', enabled: false });
+    expect(tray.shown.get(confirm + 1)).toMatchObject({ title: '    Switch to MQTT control', hidden: false });
+    expect(h.lines.join('\n')).toContain('tray: EMS mode mqtt_ctrl for 2800? waiting for the confirming click');
+    tray.click(cancel);
+    tray.click(confirm); // cancelled: nothing
+    expect(h.calls).toEqual([]);
+    tray.click(mqtt);
+    tray.click(confirm);
+    tray.click(confirm); // used up
+    expect(h.calls).toEqual(['setEmsMode 2800 mqtt_ctrl']);
+    expect(tray.shown.get(confirm + 1)!.hidden).toBe(true);
+
+    // The setpoint: "clear" only asks as well.
+    app.update(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: 300, keepingAlive: true }] }));
+    const sp = rowIndex(app, 'f0.setpoint');
+    tray.click(sp);
+    expect(h.calls).toHaveLength(1);
+    expect(tray.shown.get(confirm + 1)).toMatchObject({ title: '    Clear the power setpoint', hidden: false });
+    tray.click(confirm);
+    expect(h.calls).toEqual(['setEmsMode 2800 mqtt_ctrl', 'clearSetpoint 2800']);
+    await app.stop();
+  });
+
   test('Linux style: toggles are ☑/☐ glyphs in the title, never the stacking "(√)"', async () => {
     const h = harness();
     const app = await TrayApp.start({ ...h, systrayClass: fake, initialState: state({ controls: controls(), autostart: false }), platform: 'linux' });

@@ -220,13 +220,13 @@ describe('layout', () => {
     expect(ids(a)).toEqual(ids(c));
     const d = buildMenu(state({ controls: [station('A'), station('B')], autostart: true, logPath: '/x.log', controlError: 'x' }), 4, NOW);
     expect(ids(a)).toEqual(ids(d));
-    // Per battery slot: 7 block rows (+ a gap from the second on) and 6 Battery control rows; 5 feed control rows
+    // Per battery slot: 7 block rows (+ a gap from the second on) and 6 Battery control rows; 7 feed control rows
     // for up to 2 master units; then 12 fixed rows.
-    expect(a.rows).toHaveLength(7 * 4 + 3 + 6 * 4 + 5 * 2 + 12);
-    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(7 + 6 + 5 + 12);
-    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(7 + 6 + 5 + 12); // at least one block
+    expect(a.rows).toHaveLength(7 * 4 + 3 + 6 * 4 + 7 * 2 + 12);
+    expect(buildMenu(state(), 1, NOW).rows).toHaveLength(7 + 6 + 7 + 12);
+    expect(buildMenu(state(), 0, NOW).rows).toHaveLength(7 + 6 + 7 + 12); // at least one block
     // The confirmation and the notice do not change the shape either.
-    const e = buildMenu(state({ controls: [station('HMSA2000001')], confirm: { sn: 'HMSA2000001', value: true }, controlNotice: 'x' }), 4, NOW);
+    const e = buildMenu(state({ controls: [station('HMSA2000001')], confirm: { what: 'grid_charging', sn: 'HMSA2000001', value: true }, controlNotice: 'x' }), 4, NOW);
     expect(ids(e)).toEqual(ids(a));
   });
 
@@ -391,7 +391,7 @@ describe('Battery control submenu', () => {
     expect(children(s).map((r) => r.text)).toEqual(['Grid charging: off', 'Input power: 800 W…', 'Reserve: 10 %…']);
     const [grid, input, reserve] = children(s);
     // A click only asks (the tray then shows the confirming rows).
-    expect(grid).toMatchObject({ kind: 'checkbox', checked: false, enabled: true, action: 'askGridCharging', arg: 'HMSA2000001' });
+    expect(grid).toMatchObject({ kind: 'checkbox', checked: false, enabled: true, action: 'askConfirm', asks: { what: 'grid_charging', sn: 'HMSA2000001', value: true } });
     expect(input).toMatchObject({ kind: 'action', enabled: true, action: 'openSettings', arg: 'control-HMSA2000001-input_power' });
     expect(reserve).toMatchObject({ action: 'openSettings', arg: 'control-HMSA2000001-reserve_soc' });
     expect(grid!.tooltip).toContain('switch it on');
@@ -401,25 +401,26 @@ describe('Battery control submenu', () => {
   });
 
   test('a change takes a confirming step: "Grid charging: off ▸ Turn on / Cancel"', () => {
-    const asked = state({ controls: [station()], confirm: { sn: 'HMSA2000001', value: true } });
+    const asked = state({ controls: [station()], confirm: { what: 'grid_charging', sn: 'HMSA2000001', value: true } });
     const rows = children(asked);
     expect(rows.map((r) => r.text)).toEqual(['Grid charging: off ▸', '    Turn on grid charging', '    Cancel', 'Input power: 800 W…', 'Reserve: 10 %…']);
     expect(rows[0]).toMatchObject({ enabled: false });
-    expect(rows[1]).toMatchObject({ action: 'toggleGridCharging', arg: 'HMSA2000001', enabled: true });
+    expect(rows[1]).toMatchObject({ action: 'confirmChange', enabled: true });
     expect(rows[2]).toMatchObject({ action: 'cancelConfirm', enabled: true });
     // Turning off.
-    const off = children(state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })], confirm: { sn: 'HMSA2000001', value: false } }));
+    const off = children(state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })], confirm: { what: 'grid_charging', sn: 'HMSA2000001', value: false } }));
     expect(off.map((r) => r.text).slice(0, 3)).toEqual(['Grid charging: on ▸', '    Turn off grid charging', '    Cancel']);
     // A confirmation that no longer fits (the value changed meanwhile, another station, a write running) is not offered.
     for (const c of [
-      state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })], confirm: { sn: 'HMSA2000001', value: true } }),
-      state({ controls: [station()], confirm: { sn: 'OTHER', value: true } }),
-      state({ controls: [station('HMSA2000001', { grid_charging: { writing: true } })], confirm: { sn: 'HMSA2000001', value: true } }),
+      state({ controls: [station('HMSA2000001', { grid_charging: { value: true } })], confirm: { what: 'grid_charging', sn: 'HMSA2000001', value: true } }),
+      state({ controls: [station()], confirm: { what: 'grid_charging', sn: 'OTHER', value: true } }),
+      state({ controls: [station('HMSA2000001', { grid_charging: { writing: true } })], confirm: { what: 'grid_charging', sn: 'HMSA2000001', value: true } }),
     ]) {
       expect(children(c).filter((r) => r.id.endsWith('grid_confirm') || r.id.endsWith('grid_cancel'))).toEqual([]);
     }
-    // Nothing in the model switches grid charging from a single click on the row itself.
-    expect(buildMenu(state({ controls: [station()] }), 4, NOW).rows.filter((r) => r.action === 'toggleGridCharging' && !r.hidden)).toEqual([]);
+    // Nothing in the model changes the battery from a single click: no visible row calls the app's change actions.
+    const direct = (r: { action?: string; hidden: boolean }) => !r.hidden && ['toggleGridCharging', 'setEmsMode', 'clearSetpoint', 'confirmChange'].includes(r.action ?? '');
+    expect(buildMenu(state({ controls: [station()] }), 4, NOW).rows.filter(direct)).toEqual([]);
   });
 
   test('the confirmed result is a menu line', () => {
@@ -470,7 +471,7 @@ describe('Battery control submenu', () => {
     ]);
     const headers = children(s).filter((r) => r.id.endsWith('.header'));
     expect(headers.every((r) => !r.enabled && !r.action)).toBe(true);
-    expect(children(s).filter((r) => r.action === 'askGridCharging').map((r) => [r.arg, r.checked])).toEqual([
+    expect(children(s).filter((r) => r.action === 'askConfirm').map((r) => [r.asks?.sn, r.checked])).toEqual([
       ['AAA', false],
       ['BBB', true],
     ]);
@@ -583,14 +584,47 @@ describe("control through the battery's own feed", () => {
     expect(row(m, 'controls')).toMatchObject({ text: 'Battery control', enabled: true });
     expect(row(m, 'f0.header')).toMatchObject({ text: 'EMS mode of MSA-2800', hidden: false });
     expect(row(m, 'f0.mode_general')).toMatchObject({ checked: true, enabled: false, text: 'Self-consumption (general)' });
-    expect(row(m, 'f0.mode_mqtt_ctrl')).toMatchObject({ checked: false, enabled: false, text: 'MQTT control (mqtt_ctrl)…', action: 'setEmsMode', arg: '2800|mqtt_ctrl' });
-    expect(row(m, 'f0.mode_tou_plan')).toMatchObject({ checked: false, enabled: true });
+    expect(row(m, 'f0.mode_mqtt_ctrl')).toMatchObject({ checked: false, enabled: false, text: 'MQTT control (mqtt_ctrl)…', action: 'askConfirm' });
+    expect(row(m, 'f0.mode_tou_plan')).toMatchObject({ checked: false, enabled: true, action: 'askConfirm', asks: { what: 'ems_mode', sn: '2800', mode: 'tou_plan' } });
     expect(row(m, 'f0.setpoint')).toMatchObject({ text: 'Power setpoint: none', enabled: false });
+    expect(row(m, 'f0.change_confirm').hidden).toBe(true);
     expect(row(m, 'f1.header').hidden).toBe(true);
+    // Nothing switches the battery from a single click.
+    expect(m.rows.filter((r) => !r.hidden && ['setEmsMode', 'clearSetpoint', 'confirmChange'].includes(r.action ?? ''))).toEqual([]);
+  });
+  test('an EMS mode change takes the confirming step: "MQTT control ▸ Switch to MQTT control / Cancel"', () => {
+    const asked = (confirm: TrayState['confirm'], v = {}) => buildMenu(state({ controls: undefined, feedControls: [{ ...view, mode: 'general', ...v }], confirm }), 4, NOW);
+    const m = asked({ what: 'ems_mode', sn: '2800', mode: 'mqtt_ctrl' });
+    const shown = m.rows.filter((r) => r.id.startsWith('f0.') && !r.hidden);
+    expect(shown.map((r) => r.text)).toEqual([
+      'EMS mode of MSA-2800',
+      'Self-consumption (general)',
+      'MQTT control (mqtt_ctrl) ▸',
+      'Time of use (tou_plan)',
+      'Power setpoint: none',
+      '    Switch to MQTT control',
+      '    Cancel',
+    ]);
+    expect(row(m, 'f0.mode_mqtt_ctrl').enabled).toBe(false);
+    expect(row(m, 'f0.change_confirm')).toMatchObject({ action: 'confirmChange', enabled: true });
+    expect(row(m, 'f0.change_cancel')).toMatchObject({ action: 'cancelConfirm', enabled: true });
+    // No longer fitting (the mode is already there, another mode on its way, another unit, grid charging): not offered.
+    for (const c of [
+      asked({ what: 'ems_mode', sn: '2800', mode: 'mqtt_ctrl' }, { mode: 'mqtt_ctrl' }),
+      asked({ what: 'ems_mode', sn: '2800', mode: 'mqtt_ctrl' }, { pendingMode: 'tou_plan' }),
+      asked({ what: 'ems_mode', sn: 'OTHER', mode: 'mqtt_ctrl' }),
+      asked({ what: 'grid_charging', sn: '2800', value: true }),
+      asked({ what: 'clear_setpoint', sn: '2800' }),
+    ]) {
+      expect(row(c, 'f0.change_confirm').hidden).toBe(true);
+    }
   });
   test('a kept-alive setpoint can be cleared; unconfirmed shows "…"', () => {
     const m = buildMenu(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: -500, keepingAlive: true }] }), 4, NOW);
-    expect(row(m, 'f0.setpoint')).toMatchObject({ text: 'Power setpoint −500 W…: clear', enabled: true, action: 'clearSetpoint', arg: '2800' });
+    expect(row(m, 'f0.setpoint')).toMatchObject({ text: 'Power setpoint −500 W…: clear', enabled: true, action: 'askConfirm', asks: { what: 'clear_setpoint', sn: '2800' } });
+    const asked = buildMenu(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: -500, keepingAlive: true }], confirm: { what: 'clear_setpoint', sn: '2800' } }), 4, NOW);
+    expect(row(asked, 'f0.setpoint')).toMatchObject({ text: 'Power setpoint −500 W…: clear ▸', enabled: false });
+    expect(row(asked, 'f0.change_confirm')).toMatchObject({ text: '    Clear the power setpoint', hidden: false, action: 'confirmChange' });
     const confirmed = buildMenu(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: 300, confirmedSetpoint: 300, keepingAlive: true }] }), 4, NOW);
     expect(row(confirmed, 'f0.setpoint').text).toBe('Power setpoint 300 W: clear');
   });
