@@ -147,7 +147,10 @@ export interface Desktop {
   run(command: string, args?: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv; name?: string }): AppProcess;
   /** Waits until a tray icon window (WM_CLASS "systray") is embedded; returns its X window id. */
   waitForIcon(timeoutMs?: number): Promise<string>;
-  /** Clicks the tray icon and waits for the menu popup. Closes a menu that is already open first. */
+  /**
+   * Clicks the tray icon and waits for the menu popup (up to timeoutMs, default 8 s; if nothing opened, one more
+   * click, said on stderr, and as long again). Closes a menu that is already open first.
+   */
   openMenu(timeoutMs?: number): Promise<MenuWindow>;
   /** Closes an open menu and its open submenus (Escape until no menu window is left). */
   closeMenu(): Promise<void>;
@@ -453,12 +456,27 @@ export async function startDesktop(
       return iconWindow;
     },
 
-    async openMenu(timeoutMs = 5_000) {
+    async openMenu(timeoutMs = 8_000) {
       if (await findMenu()) await desktop.closeMenu();
       const icon = iconWindow ?? (await desktop.waitForIcon());
       const g = await geometry(icon);
-      await exec('xdotool', ['mousemove', '--window', icon, String(Math.floor(g.width / 2)), String(Math.floor(g.height / 2)), 'click', '1'], env);
-      menu = await waitFor('the tray menu to open', findMenu, timeoutMs);
+      // Move first, click after a pause: under load GTK may still be busy with the menu just closed (its pointer
+      // grab) or not have seen the pointer arrive, and then takes the click for nothing.
+      const click = async () => {
+        await exec('xdotool', ['mousemove', '--window', icon, String(Math.floor(g.width / 2)), String(Math.floor(g.height / 2))], env);
+        await sleep(100);
+        await exec('xdotool', ['click', '1'], env);
+      };
+      await click();
+      let opened = await waitFor('the tray menu to open', findMenu, timeoutMs).catch(() => undefined);
+      if (!opened) {
+        // A lost click does not come back by waiting longer: click once more (said, so it is never silent). A
+        // menu that does not open on the second click either is a real failure.
+        console.warn(`desktop: the tray menu did not open within ${timeoutMs} ms of the click; clicking the icon once more`);
+        if (!(await findMenu())) await click();
+        opened = await waitFor('the tray menu to open (after clicking the icon twice)', findMenu, timeoutMs);
+      }
+      menu = opened;
       // Let GTK finish drawing the popup.
       await sleep(250);
       menu = (await findMenu()) ?? menu;
