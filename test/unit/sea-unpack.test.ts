@@ -7,7 +7,7 @@ import { isSea, seaAppDir, sha256, unpackAssets, type SeaManifest } from '../../
 const files: Record<string, Buffer> = {
   'app/main.cjs': Buffer.from('module.exports = 42;\n'),
   'app/traybin/tray_linux_release': Buffer.from('\x7fELF pretend helper'.repeat(100)),
-  'app/assets/icons/battery-50-idle.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]),
+  'node_modules/@napi-rs/keyring/keyring.linux-x64-gnu.node': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3]),
   'vendor/mac.noindex/terminal-notifier.app/Contents/MacOS/terminal-notifier': Buffer.from('pretend notifier'),
 };
 const executables = new Set(['app/traybin/tray_linux_release', 'vendor/mac.noindex/terminal-notifier.app/Contents/MacOS/terminal-notifier']);
