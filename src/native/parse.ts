@@ -20,10 +20,7 @@ export interface QuickState extends Pick<LiveValues, 'soc' | 'batteryPower' | 's
   master: boolean;
 }
 
-export interface DeviceState {
-  soc?: number;
-  batteryPower?: number;
-  status?: BatteryStatus;
+export interface DeviceState extends Pick<LiveValues, 'soc' | 'batteryPower' | 'status'> {
   temperature?: number;
   voltage?: number;
   current?: number;
