@@ -166,7 +166,8 @@ describe('stations and data', () => {
   });
 
   it('turns cloud faults into readable errors', async () => {
-    const { client } = clientFor(cloud, { timeoutMs: 500 });
+    // Long enough for the Argon2 login on a busy machine; 'slow' never answers, so the timeout still fires.
+    const { client } = clientFor(cloud, { timeoutMs: 3_000 });
     await client.getToken();
     cloud.fault = 'http500';
     expect((await client.listStations().catch((e) => e)).message).toMatch(/HTTP 500/);
