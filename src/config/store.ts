@@ -134,10 +134,20 @@ abstract class ConfFile {
     return this.conf.path;
   }
 
+  /**
+   * The file's content as last read or written, for a file only this app writes (state.json): conf parses and
+   * validates the whole file on every read, which a poll cycle would otherwise pay several times over.
+   */
+  protected cached?: Record<string, unknown>;
+  protected cacheReads = false;
+
   /** The stored object; a file damaged while running is set aside like at start-up. */
   protected read(): Record<string, unknown> {
+    if (this.cached) return this.cached;
     try {
-      return this.conf.store;
+      const store = this.conf.store;
+      if (this.cacheReads) this.cached = store;
+      return store;
     } catch (err) {
       if (!isDamage(err)) throw err;
       this.damaged(this.conf.path, setAside(this.conf.path, this.logger), err);
@@ -216,6 +226,7 @@ export class ConfigStore extends ConfFile {
 export class StateStore extends ConfFile {
   constructor(opts: StoreOptions) {
     super(opts, 'state', {}, 'state', 'the app starts without its saved state (energy counters begin again)');
+    this.cacheReads = true;
   }
 
   /**
@@ -231,7 +242,9 @@ export class StateStore extends ConfFile {
       const v = this.unsaved.get(key);
       return (v === DELETED ? undefined : structuredClone(v)) as T | undefined;
     }
-    return this.read()[key] as T | undefined;
+    // A copy: a caller changing what it got must not change the cached file content (nor fool set()'s comparison).
+    const v = this.read()[key];
+    return (v !== null && typeof v === 'object' ? structuredClone(v) : v) as T | undefined;
   }
 
   set(key: string, value: unknown): void {
@@ -249,6 +262,7 @@ export class StateStore extends ConfFile {
 
   /** A write that fails never throws: the value lives on in memory and the folder's problem is logged once. */
   private write(key: string, value: unknown, fn: () => void): void {
+    this.cached = undefined; // read again after the write: conf's copy is the truth
     try {
       fn();
       this.unsaved.delete(key);
