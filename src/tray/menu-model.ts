@@ -10,6 +10,7 @@ import { CONTROLS_ANCHOR, controlAnchor } from '../settings/anchors.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
 import type { PendingChange, TrayActions, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';
+import { formatDate, formatNumber, formatTime, language, t } from '../i18n/index.js';
 
 export { batteryName, shortSerial } from '../core/names.js';
 
@@ -76,28 +77,26 @@ export interface MenuModel {
   title: string;
 }
 
+/** The fixed row labels, in the current language. */
 export const LABELS = {
-  controls: 'Battery control',
-  gridCharging: 'Grid charging',
-  cancel: 'Cancel',
-  publish: 'Publish to MQTT',
-  refresh: 'Refresh now',
-  autostart: 'Start at login',
-  openLog: 'Open log',
-  settings: 'Settings…',
-  quit: 'Quit',
-} as const;
+  get controls() { return t('menu.controls'); },
+  get gridCharging() { return t('menu.gridCharging'); },
+  get cancel() { return t('menu.cancel'); },
+  get publish() { return t('menu.publish'); },
+  get refresh() { return t('menu.refresh'); },
+  get autostart() { return t('menu.autostart'); },
+  get openLog() { return t('menu.openLog'); },
+  get settings() { return t('menu.settings'); },
+  get quit() { return t('menu.quit'); },
+};
 
-const pad = (n: number) => String(n).padStart(2, '0');
-/** Local HH:MM:SS. */
+/** Local HH:MM:SS (24 hours in every language). */
 export function clock(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return formatTime(ms, true);
 }
 /** Local HH:MM. */
 export function clockHM(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return formatTime(ms, false);
 }
 function sameLocalDay(a: number, b: number): boolean {
   const x = new Date(a);
@@ -105,51 +104,51 @@ function sameLocalDay(a: number, b: number): boolean {
   return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
 }
 function localDate(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return formatDate(ms);
 }
 
 const known = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 /** U+2212 for negative numbers, as in the rest of the menu. */
 const signed = (s: string) => s.replace(/^-/, '−');
+const onOff = (on: boolean) => t(on ? 'menu.on' : 'menu.off');
 
 export function socText(soc: number | undefined): string {
-  return known(soc) ? `${Math.round(soc)} %` : MISSING;
+  return known(soc) ? `${formatNumber(Math.round(soc))} %` : MISSING;
 }
 
 function watts(p: number | undefined): string {
   return known(p) ? `${Math.round(Math.abs(p))} W` : `${MISSING} W`;
 }
 
-/** "420 W", "1.2 kW" (from 1000 W on); negative numbers with U+2212. */
+/** "420 W", "1.2 kW" / "1,2 kW" (from 1000 W on); negative numbers with U+2212. */
 export function powerText(w: number): string {
   const a = Math.abs(w);
   const sign = w < 0 && Math.round(a) > 0 ? '−' : '';
-  return a >= 1000 ? `${sign}${(a / 1000).toFixed(1)} kW` : `${sign}${Math.round(a)} W`;
+  return a >= 1000 ? `${sign}${formatNumber(a / 1000, 1)} kW` : `${sign}${Math.round(a)} W`;
 }
 
 /** "Charging 245 W", "Discharging 310 W", "Standby", or "Power: –". */
 export function powerWords(b: Pick<BatteryReading, 'status' | 'batteryPower'>): string {
   switch (batteryStatus(b)) {
     case 'charge':
-      return `Charging ${watts(b.batteryPower)}`;
+      return t('menu.charging', { power: watts(b.batteryPower) });
     case 'discharge':
-      return `Discharging ${watts(b.batteryPower)}`;
+      return t('menu.discharging', { power: watts(b.batteryPower) });
     case 'standby':
-      return 'Standby';
+      return t('menu.standby');
     case 'lock':
-      return 'Locked'; // the battery's own feed only; the firmware does not say what it means
+      return t('menu.locked'); // the battery's own feed only; the firmware does not say what it means
     default:
-      return `Power: ${MISSING}`;
+      return t('menu.power', { value: MISSING });
   }
 }
 
 /** "Solar 1.2 kW · Grid −420 W · House 380 W" (grid: + = import, − = export); only what the data has. */
 export function flowText(b: Pick<BatteryReading, 'pvPower' | 'gridPower' | 'loadPower'>): string {
   const parts: string[] = [];
-  if (known(b.pvPower)) parts.push(`Solar ${powerText(b.pvPower)}`);
-  if (known(b.gridPower)) parts.push(`Grid ${powerText(b.gridPower)}`);
-  if (known(b.loadPower)) parts.push(`House ${powerText(b.loadPower)}`);
+  if (known(b.pvPower)) parts.push(t('menu.solar', { power: powerText(b.pvPower) }));
+  if (known(b.gridPower)) parts.push(t('menu.grid', { power: powerText(b.gridPower) }));
+  if (known(b.loadPower)) parts.push(t('menu.house', { power: powerText(b.loadPower) }));
   return parts.join(' · ');
 }
 
@@ -157,32 +156,32 @@ export function flowText(b: Pick<BatteryReading, 'pvPower' | 'gridPower' | 'load
 export function energyText(wh: number | undefined, unit?: 'Wh' | 'kWh'): string {
   if (!known(wh)) return MISSING;
   const a = Math.abs(wh);
-  return (unit ?? (a >= 1000 ? 'kWh' : 'Wh')) === 'kWh' ? `${(Math.round(a / 10) / 100).toFixed(2)} kWh` : `${Math.round(a)} Wh`;
+  return (unit ?? (a >= 1000 ? 'kWh' : 'Wh')) === 'kWh' ? `${formatNumber(Math.round(a / 10) / 100, 2)} kWh` : `${Math.round(a)} Wh`;
 }
 
 /** "Today: +0.29 kWh charged, −0.74 kWh discharged": one unit for both (kWh as soon as either reaches 100 Wh). */
 export function todayText(b: Pick<BatteryReading, 'chargedToday' | 'dischargedToday'>): string {
   const c = b.chargedToday;
   const d = b.dischargedToday;
-  if (!known(c) && !known(d)) return `Today: ${MISSING}`;
+  if (!known(c) && !known(d)) return t('menu.today', { value: MISSING });
   const unit = Math.max(known(c) ? Math.abs(c) : 0, known(d) ? Math.abs(d) : 0) >= 100 ? 'kWh' : 'Wh';
-  const charged = known(c) ? `+${energyText(c, unit)} charged` : `${MISSING} charged`;
-  const discharged = known(d) ? `−${energyText(d, unit)} discharged` : `${MISSING} discharged`;
-  return `Today: ${charged}, ${discharged}`;
+  const charged = t('menu.charged', { energy: known(c) ? `+${energyText(c, unit)}` : MISSING });
+  const discharged = t('menu.discharged', { energy: known(d) ? `−${energyText(d, unit)}` : MISSING });
+  return t('menu.todayBoth', { charged, discharged });
 }
 
-export function temperatureText(t: number | undefined): string {
-  return `Temperature: ${known(t) ? `${signed(t.toFixed(1))} °C` : MISSING}`;
+export function temperatureText(temp: number | undefined): string {
+  return t('menu.temperature', { value: known(temp) ? `${signed(formatNumber(temp, 1))} °C` : MISSING });
 }
 
 /** "14 min ago", "2 h 5 min ago", "just now". */
 export function ageText(ms: number): string {
   const min = Math.floor(Math.max(0, ms) / 60_000);
-  if (min < 1) return 'just now';
-  if (min < 60) return `${min} min ago`;
+  if (min < 1) return t('menu.justNow');
+  if (min < 60) return t('menu.minAgo', { min });
   const h = Math.floor(min / 60);
-  if (h < 48) return `${h} h${min % 60 ? ` ${min % 60} min` : ''} ago`;
-  return `${Math.floor(h / 24)} days ago`;
+  if (h < 48) return min % 60 ? t('menu.hMinAgo', { h, min: min % 60 }) : t('menu.hAgo', { h });
+  return t('menu.daysAgo', { days: Math.floor(h / 24) });
 }
 
 /**
@@ -190,13 +189,18 @@ export function ageText(ms: number): string {
  * old), so frozen values never pass for current ones.
  */
 export function updatedText(b: Pick<BatteryReading, 'updatedAt' | 'fresh' | 'live'> | undefined, now: number, problem?: Problem): string {
-  if (!b || !known(b.updatedAt)) return 'Not updated yet';
+  if (!b || !known(b.updatedAt)) return t('menu.notUpdated');
   if (b.fresh) {
     const when = sameLocalDay(b.updatedAt, now) ? clock(b.updatedAt) : `${localDate(b.updatedAt)} ${clock(b.updatedAt)}`;
-    return `Updated ${when}`;
+    return t('menu.updated', { when });
   }
-  const why = problem ? cloudProblemLine(problem).short.toLowerCase() : !b.live ? 'the battery is not streaming' : 'no fresh reading';
-  return `Updated ${ageText(now - b.updatedAt)} – ${why}`;
+  const why = problem ? (language() === 'en' ? cloudProblemLine(problem).short.toLowerCase() : cloudProblemLine(problem).short) : t(!b.live ? 'menu.notStreaming' : 'menu.noFresh');
+  return t('menu.updatedStale', { age: ageText(now - b.updatedAt), why });
+}
+
+/** Mid-sentence: English lower-cases the first letter; German keeps it (nouns are capitalised). */
+function lowerFirst(s: string): string {
+  return language() === 'en' ? s.charAt(0).toLowerCase() + s.slice(1) : s;
 }
 
 export function headerText(b: Pick<BatteryReading, 'sn' | 'stationName'> | undefined): string {
@@ -227,25 +231,25 @@ export function cloudProblemLine(p: Problem): ProblemLine {
   });
   switch (p.code) {
     case 'no-credentials':
-      return line('No Hoymiles login', 'open Settings', true);
+      return line(t('problem.noCredentials'), t('problem.openSettings'), true);
     case 'wrong-password':
-      return line('Wrong Hoymiles password', 'open Settings', true);
+      return line(t('problem.wrongPassword'), t('problem.openSettings'), true);
     case 'daily-limit':
-      return line('Daily login limit', known(p.retryAt) ? `retrying after ${clockHM(p.retryAt)}` : 'retrying later', false);
+      return line(t('problem.dailyLimit'), known(p.retryAt) ? t('problem.retryingAfter', { time: clockHM(p.retryAt) }) : t('problem.retryingLater'), false);
     case 'login-paused':
-      return line('Logins paused', known(p.retryAt) ? `next try after ${clockHM(p.retryAt)}` : 'retrying later', false);
+      return line(t('problem.loginPaused'), known(p.retryAt) ? t('problem.nextTryAfter', { time: clockHM(p.retryAt) }) : t('problem.retryingLater'), false);
     case 'login-rejected':
       return /locked/i.test(p.message)
-        ? line('Hoymiles account locked', 'unlock it in S-Miles Home', false)
-        : line('Hoymiles rejected the login', 'update hoymiles-tray', false);
+        ? line(t('problem.locked'), t('problem.unlock'), false)
+        : line(t('problem.rejected'), t('problem.update'), false);
     case 'cloud-unreachable':
-      return line('Cloud unreachable', 'retrying', false);
+      return line(t('problem.unreachable'), t('problem.retrying'), false);
     case 'cloud-error':
-      return line('Hoymiles cloud error', 'retrying', false);
+      return line(t('problem.cloudError'), t('problem.retrying'), false);
     case 'no-battery':
-      return line('No MS-A2 battery found', 'open Settings', true);
+      return line(t('problem.noBattery'), t('problem.openSettings'), true);
     default:
-      return line(truncate(p.message || 'Unknown problem', 60), '', false);
+      return line(truncate(p.message || t('problem.unknown'), 60), '', false);
   }
 }
 
@@ -253,7 +257,7 @@ export function cloudProblemLine(p: Problem): ProblemLine {
 export function controlProblemLine(message: string): ProblemLine | undefined {
   const m = message.trim().replace(/^\u26a0\s*/, '').replace(/\.$/, '');
   if (!m) return undefined;
-  const short = 'Battery control failed';
+  const short = t('problem.controlFailed');
   const reason = /^[A-Z][a-z]/.test(m) ? m.charAt(0).toLowerCase() + m.slice(1) : m;
   return { text: `⚠ ${truncate(`${short}: ${reason}`, 100)}`, short, detail: message.trim(), fixInSettings: false };
 }
@@ -272,16 +276,17 @@ export function problemLine(state: TrayState): ProblemLine | undefined {
   return broker ?? cloud ?? (state.controlError ? controlProblemLine(state.controlError) : undefined);
 }
 
-const SETTING_WORDS: Record<SettingView['key'], { label: string; unit: string }> = {
-  grid_charging: { label: 'Grid charging', unit: '' },
-  input_power: { label: 'Input power', unit: 'W' },
-  reserve_soc: { label: 'Reserve', unit: '%' },
+const SETTING_WORDS: Record<SettingView['key'], { label: () => string; unit: string }> = {
+  grid_charging: { label: () => t('menu.gridCharging'), unit: '' },
+  input_power: { label: () => t('menu.inputPower'), unit: 'W' },
+  reserve_soc: { label: () => t('menu.reserve'), unit: '%' },
 };
 
 /** "Grid charging on", "Input power 800 W": a battery setting and its value in words. */
 export function settingWords(key: SettingView['key'], value: boolean | number): string {
   const w = SETTING_WORDS[key];
-  return typeof value === 'boolean' ? `${w.label} ${value ? 'on' : 'off'}` : `${w.label} ${value} ${w.unit}`.trimEnd();
+  const label = w.label();
+  return typeof value === 'boolean' ? t(value ? 'menu.settingOn' : 'menu.settingOff', { label }) : `${label} ${value} ${w.unit}`.trimEnd();
 }
 
 /** The menu line after a confirmed change: "✓ Grid charging on – confirmed by the battery at 10:02". */
@@ -291,7 +296,7 @@ export function controlNoticeText(key: SettingView['key'], value: boolean | numb
 
 /** "✓ EMS mode MQTT control – confirmed by the battery at 10:02": any confirmed change in words. */
 export function confirmedNotice(words: string, at: number): string {
-  return `✓ ${words} – confirmed by the battery at ${clockHM(at)}`;
+  return t('menu.confirmed', { setting: words, time: clockHM(at) });
 }
 
 function settingOf(st: StationControlsView, key: SettingView['key']): SettingView | undefined {
@@ -343,30 +348,30 @@ function controlRows(j: number, st: StationControlsView | undefined, showHeader:
   const pending = on(gc) && typeof gc.value === 'boolean' && !gc.writing && !gc.blocked && c?.what === 'grid_charging' && c.sn === st?.sn && c.value === !gc.value;
   if (on(gc)) {
     if (gc.writing) {
-      gcText = `${LABELS.gridCharging}: switching…`;
-      gcTip = 'Waiting for the battery to confirm the change';
+      gcText = `${LABELS.gridCharging}: ${t('menu.switching')}`;
+      gcTip = t('menu.gcWaiting');
     } else if (typeof gc.value !== 'boolean') {
       gcText = `${LABELS.gridCharging}: ${MISSING}`;
-      gcTip = gc.blocked ?? 'Not known yet';
+      gcTip = gc.blocked ?? t('menu.notKnownYet');
     } else {
-      const t = toggle(`${LABELS.gridCharging}: ${gc.value ? 'on' : 'off'}${pending ? ' ▸' : ''}`, gc.value, ctx.style);
-      gcText = t.text;
-      gcChecked = t.checked;
+      const tg = toggle(`${LABELS.gridCharging}: ${onOff(gc.value)}${pending ? ' ▸' : ''}`, gc.value, ctx.style);
+      gcText = tg.text;
+      gcChecked = tg.checked;
       if (gc.blocked) gcTip = gc.blocked;
       else {
         gcEnabled = !pending;
-        gcTip = pending ? 'Confirm below' : `Charge ${where} from the grid: click, then confirm, to switch it ${gc.value ? 'off' : 'on'}`;
+        gcTip = pending ? t('menu.confirmBelow') : t(gc.value ? 'menu.gcTipOff' : 'menu.gcTipOn', { where });
       }
     }
   }
   const turnTo = on(gc) && typeof gc.value === 'boolean' ? !gc.value : true;
   const numberRow = (id: 'input_power' | 'reserve_soc', v: SettingView | undefined, label: string, unit: string, what: string): MenuRow =>
-    row(`c${j}.${id}`, 'action', `${label}: ${numberText(v, unit)}${v?.writing ? ' (applying…)' : ''}…`, {
+    row(`c${j}.${id}`, 'action', `${label}: ${numberText(v, unit)}${v?.writing ? t('menu.applying') : ''}…`, {
       hidden: !on(v),
       parent,
       action: 'openSettings',
       arg: st ? controlAnchor(st.sn, id) : undefined,
-      tooltip: on(v) ? (v.blocked ?? `${what} of ${where}: click to change it on the settings page`) : '',
+      tooltip: on(v) ? (v.blocked ?? t('menu.numberTip', { what, where })) : '',
     });
   return [
     row(`c${j}.header`, 'text', st ? batteryName({ sn: st.sn, stationName: st.stationName ?? '' }) : '', { hidden: !st || !showHeader, parent, tooltip: st?.stationName ?? '' }),
@@ -379,9 +384,9 @@ function controlRows(j: number, st: StationControlsView | undefined, showHeader:
       asks: st && on(gc) && typeof gc.value === 'boolean' ? { what: 'grid_charging', sn: st.sn, value: !gc.value } : undefined,
       tooltip: gcTip,
     }),
-    ...confirmRows(`c${j}.grid`, pending, `Turn ${turnTo ? 'on' : 'off'} grid charging`, `Switch grid charging of ${where} ${turnTo ? 'on' : 'off'} now`, 'Leave grid charging as it is'),
-    numberRow('input_power', ip, 'Input power', 'W', 'On-grid input power'),
-    numberRow('reserve_soc', rs, 'Reserve', '%', 'Reserve state of charge'),
+    ...confirmRows(`c${j}.grid`, pending, t(turnTo ? 'menu.turnOnGc' : 'menu.turnOffGc'), t(turnTo ? 'menu.switchOnNow' : 'menu.switchOffNow', { where }), t('menu.leaveGc')),
+    numberRow('input_power', ip, t('menu.inputPower'), 'W', t('menu.inputPowerWhat')),
+    numberRow('reserve_soc', rs, t('menu.reserve'), '%', t('menu.reserveWhat')),
   ];
 }
 
@@ -397,15 +402,15 @@ function controlsRows(state: TrayState, slots: number, ctx: RowContext): MenuRow
   const feed = feedControlRows(state.feedControls, Math.min(slots, FEED_CONTROL_SLOTS), { row, confirmRows }, ctx.confirm);
   const feedGroups = state.feedControls?.length ?? 0;
   let text: string = LABELS.controls;
-  let tooltip = 'Grid charging, input power and reserve of the battery';
-  if (feedGroups && !groups) tooltip = "EMS mode and power setpoint through the battery's own MQTT feed";
+  let tooltip = t('menu.controlsTip');
+  if (feedGroups && !groups) tooltip = t('menu.controlsFeedTip');
   else if (!state.controls) {
-    text = `${LABELS.controls} (unavailable)`;
-    tooltip = 'Battery control is not available right now';
+    text = `${LABELS.controls} (${t('menu.unavailable')})`;
+    tooltip = t('menu.controlsUnavailableTip');
   } else if (!groups) {
     const pending = !stations.length || stations.some((st) => st.settings.some((v) => v.supported === undefined));
-    text = `${LABELS.controls} (${pending ? 'reading…' : 'not supported'})`;
-    tooltip = pending ? 'Reading the battery settings from the Hoymiles cloud' : 'The Hoymiles cloud offers no battery settings for this station';
+    text = `${LABELS.controls} (${t(pending ? 'menu.reading' : 'menu.notSupported')})`;
+    tooltip = t(pending ? 'menu.controlsReadingTip' : 'menu.controlsNoneTip');
   }
   // Never hidden: hiding a row with a submenu can lose the submenu (systray2 known issue); disabled instead.
   return [row('controls', 'submenu', text, { enabled: groups > 0 || feedGroups > 0, tooltip }), ...children, ...feed];
@@ -421,12 +426,11 @@ export function tooltipText(state: TrayState, problem = problemLine(state)): str
   const parts: string[] = [];
   if (b) {
     parts.push(b.stationName || batteryName(b), socText(b.soc));
-    const p = powerWords(b);
-    parts.push(p.charAt(0).toLowerCase() + p.slice(1));
-    if (known(b.updatedAt)) parts.push(b.fresh ? clockHM(b.updatedAt) : `stale since ${clockHM(b.updatedAt)}`);
-  } else parts.push('Hoymiles MS-A2', 'waiting for data');
+    parts.push(lowerFirst(powerWords(b)));
+    if (known(b.updatedAt)) parts.push(b.fresh ? clockHM(b.updatedAt) : t('tip.staleSince', { time: clockHM(b.updatedAt) }));
+  } else parts.push('Hoymiles MS-A2', t('tip.waiting'));
   if (problem) parts.push(`⚠ ${problem.short}`);
-  if (!state.publishing) parts.push('MQTT off');
+  if (!state.publishing) parts.push(t('tip.mqttOff'));
   return truncate(parts.join(' · '), TOOLTIP_MAX);
 }
 
@@ -467,11 +471,11 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
     if (i > 0) rows.push(row(`b${i}.gap`, 'text', '', { hidden }));
     const flow = b ? flowText(b) : '';
     rows.push(
-      reading('header', `${i === 0 && state.demo ? 'Demo · ' : ''}${headerText(b)}`, { tooltip: b ? `${b.stationName} – ${b.sn}` : '' }),
-      reading('soc', `State of charge: ${socText(b?.soc)}`),
-      reading('power', b ? powerWords(b) : `Power: ${MISSING}`),
+      reading('header', `${i === 0 && state.demo ? t('menu.demo') : ''}${headerText(b)}`, { tooltip: b ? `${b.stationName} – ${b.sn}` : '' }),
+      reading('soc', t('menu.soc', { soc: socText(b?.soc) })),
+      reading('power', b ? powerWords(b) : t('menu.power', { value: MISSING })),
       reading('flow', flow, { hidden: hidden || !flow }),
-      reading('today', b ? todayText(b) : `Today: ${MISSING}`),
+      reading('today', b ? todayText(b) : t('menu.today', { value: MISSING })),
       reading('temp', temperatureText(b?.temperature)),
       reading('updated', updatedText(b, now, b && !b.fresh ? problemNow : undefined)),
     );
@@ -494,14 +498,14 @@ export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_B
       action: 'openSettings',
       arg: CONTROLS_ANCHOR,
     }),
-    row('publish', 'checkbox', pub.text, { checked: pub.checked, action: 'togglePublish', tooltip: 'Send readings to the MQTT broker' }),
+    row('publish', 'checkbox', pub.text, { checked: pub.checked, action: 'togglePublish', tooltip: t('menu.publishTip') }),
     row('refresh', 'action', LABELS.refresh, { action: 'refresh' }),
     row('autostart', 'checkbox', state.autostartBlocked ? `${LABELS.autostart} (${state.autostartBlocked})` : auto.text, {
       hidden: state.autostart === undefined && !state.autostartBlocked,
       checked: auto.checked && !state.autostartBlocked,
       enabled: !state.autostartBlocked,
       action: state.autostartBlocked ? undefined : 'toggleAutostart',
-      tooltip: state.autostartBlocked ? `Start at login is ${state.autostartBlocked}` : 'Start hoymiles-tray when you log in',
+      tooltip: state.autostartBlocked ? t('menu.autostartBlockedTip', { why: state.autostartBlocked }) : t('menu.autostartTip'),
     }),
     row('log', 'action', LABELS.openLog, { hidden: state.logPath === undefined, action: 'openLog', tooltip: state.logPath ?? '' }),
     row('settings', 'action', LABELS.settings, { action: 'openSettings' }),
