@@ -17,6 +17,9 @@ import { join } from 'node:path';
 import { TrayApp, type TrayState } from '../tray/tray-app.js';
 import { batteryName, confirmedNotice, controlNoticeText, settingWords } from '../tray/menu-model.js';
 import { emsModeWords } from '../tray/feed-rows.js';
+import { setLanguage, t } from '../i18n/index.js';
+import { chooseLanguage } from '../i18n/choose.js';
+import { osLanguages } from '../platform/locale.js';
 import { iconSpec, type IconSpec } from '../tray/icons.js';
 import { writeNotificationIcon } from '../tray/notification-icon.js';
 import { cacheDir } from '../platform/paths.js';
@@ -182,10 +185,10 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       controlError = undefined;
       const confirmed = c.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === key)?.value ?? value;
       controlNotice = controlNoticeText(key, confirmed, Date.now());
-      notify(`${settingWords(key, confirmed)}`, `${name} confirmed the change.`);
+      notify(settingWords(key, confirmed), t('notify.confirmedText', { name }));
     } catch (e) {
       controlError = e instanceof Error ? e.message : String(e);
-      notify(`${settingWords(key, value)}: not done`, `${name}: ${controlError}`.slice(0, 240));
+      notify(t('notify.notDone', { setting: settingWords(key, value) }), `${name}: ${controlError}`.slice(0, 240));
       throw e;
     } finally {
       refreshTray();
@@ -248,6 +251,8 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     for (const k of fromEnv) (next as unknown as Record<string, unknown>)[k] = settings[k];
     const credentialsChanged = next.hoymilesEmail !== settings.hoymilesEmail || next.hoymilesPassword !== settings.hoymilesPassword;
     settings = next;
+    // A language chosen on the page applies at once: the menu below and the page's next render.
+    setLanguage(chooseLanguage({ setting: next.language, os: osLanguages() }));
     alerts.options = alertOptions(next);
     log.info('Settings saved: restarting the bridge with them');
     const old = bridge;

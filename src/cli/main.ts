@@ -11,30 +11,22 @@ import { ConfigError, settingsFromEnv } from '../config/env.js';
 import { Logger } from '../log/logger.js';
 import { APP_VERSION } from '../app/bridge.js';
 import { ARGON2_CHILD_FLAG } from '../cloud/argon2-process.js';
+import { setLanguage, t } from '../i18n/index.js';
+import { chooseLanguage } from '../i18n/choose.js';
+import { osLanguages } from '../platform/locale.js';
 
-const HELP = `hoymiles-tray ${APP_VERSION}: Hoymiles MS-A2 battery in the tray and in Home Assistant (MQTT).
-
-Usage: hoymiles-tray [--headless | --once | --demo] [--settings] [--debug]
-
-  (no flag)    tray app; opens the settings page on first start
-  --headless   run the poll-and-publish loop in the foreground (servers)
-  --once       poll once, print the readings as JSON, exit 1 on failure
-  --demo       simulated battery and an embedded MQTT broker (with --headless: no tray)
-  --settings   open the settings page of the running tray app (add --demo for the demo's)
-  --debug      more log lines (same as DEBUG=true)
-
-Environment (the original script's names work): HOYMILES_USER, HOYMILES_PASSWORD, MQTT_BROKER, MQTT_PORT,
-MQTT_USER, MQTT_PASSWORD, MQTT_TOPIC, REQUEST_INTERVAL_SECONDS, STATION_DATA_INTERVAL, DEBUG, and
-MQTT_URL, HOYMILES_API_URL, HOYMILES_TRAY_CONFIG_DIR, HOYMILES_SOURCE (cloud, native, both), NATIVE_DEVICES,
-NATIVE_PUBLISH_SECONDS. See README.md for all of them.
-`;
+/** The --help text in the user's language (HOYMILES_TRAY_LANG, else the system's). */
+const helpText = () => t('cli.help', { version: APP_VERSION });
 
 export async function main(argv: string[]): Promise<number | undefined> {
   // The app's own short-lived helper for the login hash (src/cloud/argon2-process.ts): nothing else runs.
   if (argv.length === 1 && argv[0] === ARGON2_CHILD_FLAG) return (await import('../cloud/argon2-process.js')).runArgon2Child();
   const flags = new Set(argv);
+  // Before the stored settings are read (--help, configuration errors): the variable, then the system.
+  const os = osLanguages();
+  setLanguage(chooseLanguage({ override: process.env.HOYMILES_TRAY_LANG, os }));
   if (flags.has('--help') || flags.has('-h')) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText());
     return 0;
   }
   if (flags.has('--version')) {
@@ -43,7 +35,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   const unknown = argv.filter((a) => !['--headless', '--once', '--demo', '--debug', '--settings'].includes(a));
   if (unknown.length) {
-    process.stderr.write(`Unknown option ${unknown.join(' ')}\n\n${HELP}`);
+    process.stderr.write(`Unknown option ${unknown.join(' ')}\n\n${helpText()}`);
     return 2;
   }
   // --once prints JSON on stdout: its log lines go to stderr.
@@ -90,6 +82,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     throw e;
   }
   if (settings.debug) logger.level = 'debug';
+  setLanguage(chooseLanguage({ setting: settings.language, os }));
 
   if (flags.has('--headless') || flags.has('--once')) {
     if (settings.source !== 'native' && (!settings.hoymilesEmail || !settings.hoymilesPassword)) {

@@ -5,6 +5,7 @@
  */
 import { maskUrl, urlPassword, urlWithoutPassword } from '../log/mask.js';
 import { DEFAULTS, validateSettings, type Settings } from './settings.js';
+import { languageOf } from '../i18n/choose.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -43,6 +44,7 @@ export const ENV_VARS: Record<string, VarSpec> = {
   HOYMILES_SOURCE: { field: 'source', kind: 'string', help: 'cloud, native or both' },
   NATIVE_DEVICES: { field: 'nativeDevices', kind: 'string', help: 'comma-separated serials or device ids on the feed (default: all)' },
   NATIVE_PUBLISH_SECONDS: { field: 'nativePublishSec', kind: 'number', help: 'seconds between re-publishes of live feed values, 1–3600' },
+  HOYMILES_TRAY_LANG: { field: 'language', kind: 'string', help: 'en, de or auto (default: the language of the system)' },
 };
 
 function parseBool(v: string): boolean | undefined {
@@ -65,7 +67,7 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
   for (const [name, spec] of Object.entries(ENV_VARS)) {
     const raw = env[name];
     if (raw === undefined) continue;
-    if (spec.kind === 'string') set(spec.field, (spec.field === 'source' ? raw.trim().toLowerCase() : raw.trim()) as never);
+    if (spec.kind === 'string') set(spec.field, stringValue(spec.field, raw) as never);
     else if (spec.kind === 'bool') {
       const b = parseBool(raw);
       if (b === undefined) problems.push(`${name}="${envValueForMessage(env, name)}" is not valid: use true or false.`);
@@ -110,6 +112,14 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
   }
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return { settings: s, fromEnv };
+}
+
+/** Source and language are words in any case; a language may be a locale tag (de_DE.UTF-8, de-AT). */
+function stringValue(field: keyof Settings, raw: string): string {
+  const v = raw.trim();
+  if (field === 'source') return v.toLowerCase();
+  if (field === 'language') return v.toLowerCase() === 'auto' ? 'auto' : (languageOf(v) ?? v);
+  return v;
 }
 
 /** A variable's value as an error message may quote it: passwords never, URLs masked, everything bounded. */

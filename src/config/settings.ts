@@ -3,6 +3,7 @@
  * (headless), the stored config (tray) and the settings page, so all three say the same thing about a value.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import { LANGUAGE_SETTINGS, type LanguageSetting } from '../i18n/choose.js';
 
 export interface Settings {
   hoymilesEmail: string;
@@ -39,6 +40,8 @@ export interface Settings {
   nativeDevices: string;
   /** Live values from the feed go out at most this often (a change of status at once). */
   nativePublishSec: number;
+  /** The language of the tray, notifications, the settings page and --help: auto follows the OS. */
+  language: LanguageSetting;
 }
 
 export const SOURCES = ['cloud', 'native', 'both'] as const;
@@ -84,6 +87,7 @@ export const DEFAULTS: Settings = {
   source: 'cloud',
   nativeDevices: '',
   nativePublishSec: 5,
+  language: 'auto',
 };
 
 export type FieldErrors = Partial<Record<keyof Settings, string>>;
@@ -124,6 +128,7 @@ export function validateSettings(s: Settings): FieldErrors {
   }
   if (nativeDeviceList(s).some((d) => !/^[A-Za-z0-9_-]{1,64}$/.test(d))) e.nativeDevices = 'Serials or device ids (letters, digits, - and _), separated by commas.';
   if (!(s.nativePublishSec >= 1 && s.nativePublishSec <= 3600)) e.nativePublishSec = 'Seconds between re-publishes of live values from the feed: 1 to 3600.';
+  if (!(LANGUAGE_SETTINGS as readonly string[]).includes(s.language)) e.language = 'One of auto (the language of the system), en or de.';
   return e;
 }
 

@@ -97,4 +97,22 @@ export const de: Catalog = {
   'notify.lowText': '{name} liegt unter {threshold} Ladezustand.',
   'notify.full': 'Batterie voll: {soc}',
   'notify.fullText': '{name} ist voll geladen.',
+  'notify.confirmedText': '{name} hat die Änderung bestätigt.',
+  'notify.notDone': '{setting}: nicht ausgeführt',
+  'cli.help': `hoymiles-tray {version}: Hoymiles MS-A2-Batterie im Infobereich und in Home Assistant (MQTT).
+
+Aufruf: hoymiles-tray [--headless | --once | --demo] [--settings] [--debug]
+
+  (ohne)       Tray-App; öffnet beim ersten Start die Einstellungsseite
+  --headless   Abfragen und Senden im Vordergrund (Server)
+  --once       einmal abfragen, Messwerte als JSON ausgeben, bei Fehler Exit-Code 1
+  --demo       simulierte Batterie und eingebauter MQTT-Broker (mit --headless: ohne Tray)
+  --settings   öffnet die Einstellungsseite der laufenden Tray-App (mit --demo: die der Demo)
+  --debug      mehr Protokollzeilen (wie DEBUG=true)
+
+Umgebungsvariablen (die Namen des ursprünglichen Skripts funktionieren): HOYMILES_USER, HOYMILES_PASSWORD,
+MQTT_BROKER, MQTT_PORT, MQTT_USER, MQTT_PASSWORD, MQTT_TOPIC, REQUEST_INTERVAL_SECONDS, STATION_DATA_INTERVAL,
+DEBUG sowie MQTT_URL, HOYMILES_API_URL, HOYMILES_TRAY_CONFIG_DIR, HOYMILES_SOURCE (cloud, native, both),
+NATIVE_DEVICES, NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). Alle stehen in README.md.
+`,
 };

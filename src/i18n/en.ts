@@ -103,6 +103,25 @@ export const en = {
   'notify.lowText': '{name} is below {threshold} state of charge.',
   'notify.full': 'Battery full: {soc}',
   'notify.fullText': '{name} is fully charged.',
+  'notify.confirmedText': '{name} confirmed the change.',
+  'notify.notDone': '{setting}: not done',
+  // --help
+  'cli.help': `hoymiles-tray {version}: Hoymiles MS-A2 battery in the tray and in Home Assistant (MQTT).
+
+Usage: hoymiles-tray [--headless | --once | --demo] [--settings] [--debug]
+
+  (no flag)    tray app; opens the settings page on first start
+  --headless   run the poll-and-publish loop in the foreground (servers)
+  --once       poll once, print the readings as JSON, exit 1 on failure
+  --demo       simulated battery and an embedded MQTT broker (with --headless: no tray)
+  --settings   open the settings page of the running tray app (add --demo for the demo's)
+  --debug      more log lines (same as DEBUG=true)
+
+Environment (the original script's names work): HOYMILES_USER, HOYMILES_PASSWORD, MQTT_BROKER, MQTT_PORT,
+MQTT_USER, MQTT_PASSWORD, MQTT_TOPIC, REQUEST_INTERVAL_SECONDS, STATION_DATA_INTERVAL, DEBUG, and
+MQTT_URL, HOYMILES_API_URL, HOYMILES_TRAY_CONFIG_DIR, HOYMILES_SOURCE (cloud, native, both), NATIVE_DEVICES,
+NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all of them.
+`,
 } as const;
 
 export type MessageKey = keyof typeof en;

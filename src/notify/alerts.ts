@@ -8,6 +8,7 @@
  */
 import { batteryName } from '../core/names.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 export interface Alert {
   kind: 'low-soc' | 'full' | 'login-failed' | 'restored';
@@ -46,29 +47,29 @@ export class AlertPolicy {
       this.loginStreak = true;
       if (this.options.login) {
         this.failureNotified = true;
-        out.push({ kind: 'login-failed', title: 'Hoymiles login failed', message: loginProblem.message });
+        out.push({ kind: 'login-failed', title: t('notify.loginFailed'), message: loginProblem.message });
       }
     } else if (!s.problem && this.loginStreak && s.lastSuccess !== undefined) {
       this.loginStreak = false;
-      if (this.failureNotified && this.options.login) out.push({ kind: 'restored', title: 'Hoymiles connection restored', message: 'Battery data is updating again.' });
+      if (this.failureNotified && this.options.login) out.push({ kind: 'restored', title: t('notify.restored'), message: t('notify.restoredText') });
       this.failureNotified = false;
     }
 
-    const t = this.options.lowSocThreshold;
+    const threshold = this.options.lowSocThreshold;
     for (const b of s.batteries) {
       if (b.soc === undefined || !Number.isFinite(b.soc) || !b.fresh) continue;
       const soc = Math.round(b.soc);
-      if (b.soc < t && !this.lowNotified.has(b.sn)) {
+      if (b.soc < threshold && !this.lowNotified.has(b.sn)) {
         this.lowNotified.add(b.sn);
         if (this.options.lowSoc) {
-          out.push({ kind: 'low-soc', title: `Battery low: ${soc} %`, message: `${batteryName(b)} is below ${t} % state of charge.` });
+          out.push({ kind: 'low-soc', title: t('notify.low', { soc: `${formatNumber(soc)} %` }), message: t('notify.lowText', { name: batteryName(b), threshold: `${formatNumber(threshold)} %` }) });
         }
-      } else if (b.soc > t + LOW_SOC_HYSTERESIS) {
+      } else if (b.soc > threshold + LOW_SOC_HYSTERESIS) {
         this.lowNotified.delete(b.sn);
       }
       if (soc >= 100 && !this.fullNotified.has(b.sn)) {
         this.fullNotified.add(b.sn);
-        if (this.options.full) out.push({ kind: 'full', title: 'Battery full: 100 %', message: `${batteryName(b)} is fully charged.` });
+        if (this.options.full) out.push({ kind: 'full', title: t('notify.full', { soc: `${formatNumber(100)} %` }), message: t('notify.fullText', { name: batteryName(b) }) });
       } else if (soc <= 100 - FULL_REARM_POINTS) {
         this.fullNotified.delete(b.sn);
       }
