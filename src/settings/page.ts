@@ -7,110 +7,131 @@ import type { Settings } from '../config/settings.js';
 import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
 import { DEFAULT_INPUT_POWER, RESERVE_SOC, type NumberRange, type SettingKey } from '../controls/settings.js';
 import { CONTROLS_ANCHOR, controlAnchor } from './anchors.js';
+import { language, t, type MessageKey, type Params } from '../i18n/index.js';
 
-export type FieldKind = 'text' | 'email' | 'password' | 'url' | 'number' | 'switch' | 'ids';
+export type FieldKind = 'text' | 'email' | 'password' | 'url' | 'number' | 'switch' | 'ids' | 'choice';
 
 export interface FieldDef {
   key: keyof Settings;
-  label: string;
+  /** Texts are message keys (src/i18n/en.ts): the page is rendered in the current language. */
+  label: MessageKey;
   kind: FieldKind;
-  hint?: string;
-  placeholder?: string;
+  hint?: MessageKey;
+  placeholder?: MessageKey;
   unit?: string;
+  /** kind 'choice': the values and their labels. */
+  options?: { value: string; label: MessageKey }[];
 }
 
 export interface SectionDef {
   id: string;
-  title: string;
-  intro?: string;
+  title: MessageKey;
+  intro?: MessageKey;
   fields: FieldDef[];
   /** A test button under the fields. */
-  test?: { id: 'test-login' | 'test-mqtt'; label: string };
+  test?: { id: 'test-login' | 'test-mqtt'; label: MessageKey };
   advanced?: boolean;
 }
 
 export const SECTIONS: SectionDef[] = [
   {
     id: 'account',
-    title: 'Hoymiles account',
-    intro: 'The S-Miles Home account that sees your MS-A2 battery.',
+    title: 'page.account.title',
+    intro: 'page.account.intro',
     fields: [
-      { key: 'hoymilesEmail', label: 'E-mail', kind: 'email', placeholder: 'you@example.com' },
-      { key: 'hoymilesPassword', label: 'Password', kind: 'password' },
+      { key: 'hoymilesEmail', label: 'page.f.hoymilesEmail.label', kind: 'email', placeholder: 'page.f.hoymilesEmail.placeholder' },
+      { key: 'hoymilesPassword', label: 'page.f.hoymilesPassword.label', kind: 'password' },
     ],
-    test: { id: 'test-login', label: 'Test login' },
+    test: { id: 'test-login', label: 'page.account.test' },
   },
   {
     id: 'mqtt',
-    title: 'MQTT broker',
-    intro: 'Where the readings are published, usually the broker of Home Assistant.',
+    title: 'page.mqtt.title',
+    intro: 'page.mqtt.intro',
     fields: [
-      { key: 'mqttUrl', label: 'Broker URL', kind: 'url', placeholder: 'mqtt://192.168.1.10:1883' },
-      { key: 'mqttUser', label: 'User', kind: 'text', hint: 'Leave empty if the broker needs no login.' },
-      { key: 'mqttPassword', label: 'Password', kind: 'password' },
+      { key: 'mqttUrl', label: 'page.f.mqttUrl.label', kind: 'url', placeholder: 'page.f.mqttUrl.placeholder' },
+      { key: 'mqttUser', label: 'page.f.mqttUser.label', kind: 'text', hint: 'page.f.mqttUser.hint' },
+      { key: 'mqttPassword', label: 'page.f.mqttPassword.label', kind: 'password' },
     ],
-    test: { id: 'test-mqtt', label: 'Test connection' },
+    test: { id: 'test-mqtt', label: 'page.mqtt.test' },
   },
   {
     id: 'topics',
-    title: 'Topics',
+    title: 'page.topics.title',
     fields: [
-      { key: 'baseTopic', label: 'Base topic', kind: 'text', placeholder: 'hoymiles-ms-a2' },
-      { key: 'discoveryPrefix', label: 'Discovery prefix', kind: 'text', placeholder: 'homeassistant', hint: 'Home Assistant listens on homeassistant unless you changed it.' },
-      { key: 'nativeCompat', label: 'MS-A2 native MQTT compatibility', kind: 'switch', hint: "Also publish the topics of the battery's own MQTT firmware." },
+      { key: 'baseTopic', label: 'page.f.baseTopic.label', kind: 'text', placeholder: 'page.f.baseTopic.placeholder' },
+      { key: 'discoveryPrefix', label: 'page.f.discoveryPrefix.label', kind: 'text', placeholder: 'page.f.discoveryPrefix.placeholder', hint: 'page.f.discoveryPrefix.hint' },
+      { key: 'nativeCompat', label: 'page.f.nativeCompat.label', kind: 'switch', hint: 'page.f.nativeCompat.hint' },
     ],
   },
   {
     id: 'source',
-    title: 'Source',
-    intro: "Where the readings come from: the Hoymiles cloud, the battery's own MQTT feed on your broker (firmware V01.05 or newer, \"MQTT Service\" switched on in S-Miles Home), or both.",
+    title: 'page.source.title',
+    intro: 'page.source.intro',
     fields: [
-      { key: 'source', label: 'Source', kind: 'text', placeholder: 'cloud', hint: 'cloud, native (the feed only, no Hoymiles account needed) or both (the feed for live values, the cloud for names, controls and as the fallback).' },
-      { key: 'nativeDevices', label: 'Batteries on the feed', kind: 'text', placeholder: 'all found', hint: 'Serials or device ids (MSA-…), comma-separated; empty follows every battery on the broker.' },
-      { key: 'nativePublishSec', label: 'Feed publish interval', kind: 'number', unit: 's', hint: 'Live values from the feed go to Home Assistant at most this often; a change of status at once.' },
+      { key: 'source', label: 'page.f.source.label', kind: 'text', placeholder: 'page.f.source.placeholder', hint: 'page.f.source.hint' },
+      { key: 'nativeDevices', label: 'page.f.nativeDevices.label', kind: 'text', placeholder: 'page.f.nativeDevices.placeholder', hint: 'page.f.nativeDevices.hint' },
+      { key: 'nativePublishSec', label: 'page.f.nativePublishSec.label', kind: 'number', unit: 's', hint: 'page.f.nativePublishSec.hint' },
     ],
   },
   {
     id: 'polling',
-    title: 'Polling',
+    title: 'page.polling.title',
     fields: [
-      { key: 'intervalSec', label: 'Live interval', kind: 'number', unit: 's', hint: 'How often power and charge are read.' },
-      { key: 'stationIntervalSec', label: 'Station data interval', kind: 'number', unit: 's', hint: 'How often energy totals and temperature are read.' },
+      { key: 'intervalSec', label: 'page.f.intervalSec.label', kind: 'number', unit: 's', hint: 'page.f.intervalSec.hint' },
+      { key: 'stationIntervalSec', label: 'page.f.stationIntervalSec.label', kind: 'number', unit: 's', hint: 'page.f.stationIntervalSec.hint' },
     ],
   },
   {
     id: 'notify',
-    title: 'Notifications',
+    title: 'page.notify.title',
     fields: [
-      { key: 'lowSocThreshold', label: 'Low charge threshold', kind: 'number', unit: '%' },
-      { key: 'notifyLowSoc', label: 'Notify when the charge is low', kind: 'switch' },
-      { key: 'notifyLogin', label: 'Notify when the login fails', kind: 'switch' },
-      { key: 'notifyFull', label: 'Notify when the battery is full', kind: 'switch', hint: 'Once at 100 %, again only after it dropped 10 points.' },
+      { key: 'lowSocThreshold', label: 'page.f.lowSocThreshold.label', kind: 'number', unit: '%' },
+      { key: 'notifyLowSoc', label: 'page.f.notifyLowSoc.label', kind: 'switch' },
+      { key: 'notifyLogin', label: 'page.f.notifyLogin.label', kind: 'switch' },
+      { key: 'notifyFull', label: 'page.f.notifyFull.label', kind: 'switch', hint: 'page.f.notifyFull.hint' },
     ],
   },
   {
     id: 'tray',
-    title: 'Tray icon',
+    title: 'page.tray.title',
     fields: [
-      { key: 'trayBattery', label: 'Battery in the icon', kind: 'text', placeholder: 'the first battery', hint: 'Serial number of the battery whose charge the icon shows (with several batteries); the menu shows all.' },
+      { key: 'trayBattery', label: 'page.f.trayBattery.label', kind: 'text', placeholder: 'page.f.trayBattery.placeholder', hint: 'page.f.trayBattery.hint' },
     ],
   },
   {
     id: 'publish',
-    title: 'Publishing',
-    fields: [{ key: 'publishEnabled', label: 'Publish to MQTT', kind: 'switch', hint: 'Off: the app keeps reading the battery but sends nothing to the broker.' }],
+    title: 'page.publish.title',
+    fields: [{ key: 'publishEnabled', label: 'page.f.publishEnabled.label', kind: 'switch', hint: 'page.f.publishEnabled.hint' }],
+  },
+  {
+    id: 'language',
+    title: 'page.language.title',
+    fields: [
+      {
+        key: 'language',
+        label: 'page.f.language.label',
+        kind: 'choice',
+        hint: 'page.f.language.hint',
+        options: [
+          { value: 'auto', label: 'page.lang.auto' },
+          { value: 'en', label: 'page.lang.en' },
+          { value: 'de', label: 'page.lang.de' },
+        ],
+      },
+    ],
   },
   {
     id: 'more',
-    title: 'More options',
+    title: 'page.more.title',
     advanced: true,
     fields: [
-      { key: 'stationIds', label: 'Station ids', kind: 'ids', placeholder: 'all stations', hint: 'Comma-separated; empty follows every station of the account.' },
-      { key: 'mqttClientId', label: 'MQTT client id', kind: 'text', placeholder: 'automatic' },
-      { key: 'mqttCaFile', label: 'CA certificate file', kind: 'text', placeholder: 'none', hint: 'Path of a PEM file, for mqtts:// or wss:// with your own CA.' },
-      { key: 'mqttInsecure', label: 'Accept any TLS certificate', kind: 'switch', hint: 'Only for testing: anyone on the network could read along.' },
-      { key: 'discoveryEnabled', label: 'Home Assistant discovery', kind: 'switch' },
-      { key: 'debug', label: 'Detailed log', kind: 'switch' },
+      { key: 'stationIds', label: 'page.f.stationIds.label', kind: 'ids', placeholder: 'page.f.stationIds.placeholder', hint: 'page.f.stationIds.hint' },
+      { key: 'mqttClientId', label: 'page.f.mqttClientId.label', kind: 'text', placeholder: 'page.f.mqttClientId.placeholder' },
+      { key: 'mqttCaFile', label: 'page.f.mqttCaFile.label', kind: 'text', placeholder: 'page.f.mqttCaFile.placeholder', hint: 'page.f.mqttCaFile.hint' },
+      { key: 'mqttInsecure', label: 'page.f.mqttInsecure.label', kind: 'switch', hint: 'page.f.mqttInsecure.hint' },
+      { key: 'discoveryEnabled', label: 'page.f.discoveryEnabled.label', kind: 'switch' },
+      { key: 'debug', label: 'page.f.debug.label', kind: 'switch' },
     ],
   },
 ];
@@ -140,6 +161,8 @@ export interface PageState {
 
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+/** A message in the current language, escaped for HTML. */
+const T = (key: MessageKey, params?: Params): string => esc(t(key, params));
 
 function valueText(v: unknown): string {
   if (Array.isArray(v)) return v.join(', ');
@@ -154,18 +177,18 @@ function renderField(f: FieldDef, st: PageState): string {
   const ro = envVar || fixedWhy ? ' disabled' : '';
   const described = [`err-${f.key}`, f.hint || envVar || fixedWhy ? `hint-${f.key}` : ''].filter(Boolean).join(' ');
   const hint = envVar
-    ? `<p class="hint env" id="hint-${f.key}">Set by the environment variable <code>${esc(envVar)}</code>; change it there.</p>`
+    ? `<p class="hint env" id="hint-${f.key}">${T('page.envHint', { var: '\u0000' }).replace('\u0000', `<code>${esc(envVar)}</code>`)}</p>`
     : fixedWhy
       ? `<p class="hint env" id="hint-${f.key}">${esc(fixedWhy)}</p>`
       : f.hint
-      ? `<p class="hint" id="hint-${f.key}">${esc(f.hint)}</p>`
+      ? `<p class="hint" id="hint-${f.key}">${T(f.hint)}</p>`
       : '';
   const err = `<p class="err" id="err-${f.key}" role="alert"></p>`;
   const v = st.values[f.key];
 
   if (f.kind === 'switch') {
     return `<div class="row switch-row">
-  <label class="switch" for="${id}"><input type="checkbox" role="switch" id="${id}" name="${f.key}"${v ? ' checked' : ''}${ro} aria-describedby="${described}"><span class="track" aria-hidden="true"></span><span class="switch-label">${esc(f.label)}</span></label>
+  <label class="switch" for="${id}"><input type="checkbox" role="switch" id="${id}" name="${f.key}"${v ? ' checked' : ''}${ro} aria-describedby="${described}"><span class="track" aria-hidden="true"></span><span class="switch-label">${T(f.label)}</span></label>
   ${hint}${err}
 </div>`;
   }
@@ -173,10 +196,15 @@ function renderField(f: FieldDef, st: PageState): string {
   let input: string;
   if (f.kind === 'password') {
     const stored = st.stored[f.key as 'hoymilesPassword' | 'mqttPassword'];
-    const ph = envVar ? '•••• from the environment' : fixedWhy ? '•••• set by the demo' : stored ? '•••• stored' : 'not set';
-    const keep = stored && !envVar && !fixedWhy ? `<p class="hint" id="hint-${f.key}">Leave empty to keep the stored password.</p>` : '';
+    const ph = t(envVar ? 'page.pwEnv' : fixedWhy ? 'page.pwDemo' : stored ? 'page.pwStored' : 'page.pwNotSet');
+    const keep = stored && !envVar && !fixedWhy ? `<p class="hint" id="hint-${f.key}">${T('page.pwKeep')}</p>` : '';
     input = `<input type="password" id="${id}" name="${f.key}" autocomplete="new-password" spellcheck="false" placeholder="${esc(ph)}"${ro} aria-describedby="err-${f.key} hint-${f.key}">`;
-    return `<div class="row"><label for="${id}">${esc(f.label)}</label><div class="control">${input}${envVar || fixedWhy ? hint : keep}${err}</div></div>`;
+    return `<div class="row"><label for="${id}">${T(f.label)}</label><div class="control">${input}${envVar || fixedWhy ? hint : keep}${err}</div></div>`;
+  }
+  if (f.kind === 'choice') {
+    const opts = (f.options ?? []).map((o) => `<option value="${esc(o.value)}"${o.value === v ? ' selected' : ''}>${T(o.label)}</option>`).join('');
+    input = `<select id="${id}" name="${f.key}"${ro} aria-describedby="${described}">${opts}</select>`;
+    return `<div class="row"><label for="${id}">${T(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
   }
   const type = f.kind === 'number' ? 'number' : f.kind === 'email' ? 'email' : 'text';
   const extra =
@@ -185,21 +213,21 @@ function renderField(f: FieldDef, st: PageState): string {
       : f.kind === 'email'
         ? ' autocomplete="username" spellcheck="false"'
         : ' autocomplete="off" spellcheck="false"';
-  input = `<input type="${type}" id="${id}" name="${f.key}" value="${esc(valueText(v))}"${f.placeholder ? ` placeholder="${esc(f.placeholder)}"` : ''}${extra}${ro} aria-describedby="${described}">`;
+  input = `<input type="${type}" id="${id}" name="${f.key}" value="${esc(valueText(v))}"${f.placeholder ? ` placeholder="${T(f.placeholder)}"` : ''}${extra}${ro} aria-describedby="${described}">`;
   if (f.unit) input = `<span class="with-unit">${input}<span class="unit">${esc(f.unit)}</span></span>`;
-  return `<div class="row"><label for="${id}">${esc(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
+  return `<div class="row"><label for="${id}">${T(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
 }
 
 function renderSection(s: SectionDef, st: PageState): string {
-  const body = `${s.intro ? `<p class="intro">${esc(s.intro)}</p>` : ''}${s.fields.map((f) => renderField(f, st)).join('\n')}${
+  const body = `${s.intro ? `<p class="intro">${T(s.intro)}</p>` : ''}${s.fields.map((f) => renderField(f, st)).join('\n')}${
     s.test
-      ? `<div class="row test-row"><span></span><div class="control"><button type="button" class="secondary" id="${s.test.id}">${esc(s.test.label)}</button><div class="result" id="${s.test.id}-result" aria-live="polite"></div></div></div>`
+      ? `<div class="row test-row"><span></span><div class="control"><button type="button" class="secondary" id="${s.test.id}">${T(s.test.label)}</button><div class="result" id="${s.test.id}-result" aria-live="polite"></div></div></div>`
       : ''
   }`;
   if (s.advanced) {
-    return `<details class="card" id="sec-${s.id}"><summary><h2>${esc(s.title)}</h2></summary>${body}</details>`;
+    return `<details class="card" id="sec-${s.id}"><summary><h2>${T(s.title)}</h2></summary>${body}</details>`;
   }
-  return `<section class="card" id="sec-${s.id}"><h2>${esc(s.title)}</h2>${body}</section>`;
+  return `<section class="card" id="sec-${s.id}"><h2>${T(s.title)}</h2>${body}</section>`;
 }
 
 /** Unit and range of a battery setting (grid charging has neither). */
@@ -212,22 +240,22 @@ export function controlRange(v: Pick<SettingView, 'key' | 'range'>): NumberRange
 }
 /** A confirmed value in words: "On", "Off", "800 W", "10 %", or "not known yet". */
 export function controlValueText(key: SettingKey, value: SettingView['value']): string {
-  if (key === 'grid_charging') return typeof value === 'boolean' ? (value ? 'On' : 'Off') : 'not known yet';
-  return typeof value === 'number' && Number.isFinite(value) ? `${value} ${controlUnit(key)}` : 'not known yet';
+  if (key === 'grid_charging') return t(typeof value === 'boolean' ? (value ? 'page.on' : 'page.off') : 'page.notKnownYet');
+  return typeof value === 'number' && Number.isFinite(value) ? `${value} ${controlUnit(key)}` : t('page.notKnownYet');
 }
 
-const CONTROL_LABELS: Record<SettingKey, string> = {
-  grid_charging: 'Grid charging',
-  input_power: 'On-grid input power',
-  reserve_soc: 'Reserve state of charge',
+const CONTROL_LABELS: Record<SettingKey, MessageKey> = {
+  grid_charging: 'page.ctl.grid_charging',
+  input_power: 'page.ctl.input_power',
+  reserve_soc: 'page.ctl.reserve_soc',
 };
 
 function renderControl(st: StationControlsView, v: SettingView): string {
   const id = controlAnchor(st.sn, v.key);
-  const label = CONTROL_LABELS[v.key] ?? v.label;
+  const label = CONTROL_LABELS[v.key] ? t(CONTROL_LABELS[v.key]) : v.label;
   const attrs = `data-sn="${esc(st.sn)}" data-key="${esc(v.key)}"`;
   if (v.supported !== true) {
-    const why = v.supported === false ? 'Not offered for this station by the Hoymiles cloud.' : 'Not read from the Hoymiles cloud yet; reload this page in a moment.';
+    const why = t(v.supported === false ? 'page.ctl.notOffered' : 'page.ctl.notRead');
     return `<div class="row ctl" ${attrs}><label>${esc(label)}</label><div class="control"><p class="hint ctl-static" id="${id}" tabindex="-1">${esc(why)}</p></div></div>`;
   }
   const range = controlRange(v);
@@ -235,26 +263,26 @@ function renderControl(st: StationControlsView, v: SettingView): string {
   let input: string;
   if (v.key === 'grid_charging') {
     const on = v.value === true;
-    input = `<select id="${id}" aria-describedby="${id}-now ${id}-result"${disabled}><option value="on"${on ? ' selected' : ''}>On</option><option value="off"${on ? '' : ' selected'}>Off</option></select>`;
+    input = `<select id="${id}" aria-describedby="${id}-now ${id}-result"${disabled}><option value="on"${on ? ' selected' : ''}>${T('page.on')}</option><option value="off"${on ? '' : ' selected'}>${T('page.off')}</option></select>`;
   } else {
     const value = typeof v.value === 'number' && Number.isFinite(v.value) ? String(v.value) : '';
     input = `<span class="with-unit"><input type="number" id="${id}" value="${esc(value)}" min="${range!.min}" max="${range!.max}" step="${range!.step}" inputmode="decimal" aria-describedby="${id}-now ${id}-result"${disabled}><span class="unit">${esc(controlUnit(v.key))}</span></span>`;
   }
-  const limits = range ? ` · allowed ${range.min}–${range.max} ${controlUnit(v.key)}${range.step !== 1 ? ` in steps of ${range.step}` : ''}` : '';
-  const now = `<p class="hint" id="${id}-now">Now: <strong class="ctl-now">${esc(controlValueText(v.key, v.value))}</strong>${esc(limits)}</p>`;
+  const limits = range ? `${t('page.ctl.allowed', { min: range.min, max: range.max, unit: controlUnit(v.key) })}${range.step !== 1 ? t('page.ctl.steps', { step: range.step }) : ''}` : '';
+  const now = `<p class="hint" id="${id}-now">${T('page.ctl.now')} <strong class="ctl-now">${esc(controlValueText(v.key, v.value))}</strong>${esc(limits)}</p>`;
   const blocked = v.blocked ? `<p class="hint env">${esc(v.blocked.charAt(0).toUpperCase() + v.blocked.slice(1))}.</p>` : '';
-  const pending = v.writing ? 'A change is being applied…' : '';
-  return `<div class="row ctl" ${attrs}><label for="${id}">${esc(label)}</label><div class="control"><div class="ctl-line">${input}<button type="button" class="secondary apply"${disabled}>Apply</button></div>${now}${blocked}<p class="result ctl-result" id="${id}-result" aria-live="polite">${esc(pending)}</p></div></div>`;
+  const pending = v.writing ? t('page.ctl.applying') : '';
+  return `<div class="row ctl" ${attrs}><label for="${id}">${esc(label)}</label><div class="control"><div class="ctl-line">${input}<button type="button" class="secondary apply"${disabled}>${T('page.ctl.apply')}</button></div>${now}${blocked}<p class="result ctl-result" id="${id}-result" aria-live="polite">${esc(pending)}</p></div></div>`;
 }
 
 function renderControls(controls: StationControlsView[] | undefined): string {
-  const head = `<section class="card" id="${CONTROLS_ANCHOR}"><h2>Battery control</h2>`;
+  const head = `<section class="card" id="${CONTROLS_ANCHOR}"><h2>${T('page.ctl.title')}</h2>`;
   if (!controls) {
-    return `${head}<p class="intro">Battery control is not available right now.</p></section>`;
+    return `${head}<p class="intro">${T('page.ctl.unavailable')}</p></section>`;
   }
-  const intro = `<p class="intro">Changes go to the battery through the Hoymiles cloud; a value shows here once the battery confirmed it.</p>`;
+  const intro = `<p class="intro">${T('page.ctl.intro')}</p>`;
   if (!controls.length) {
-    return `${head}${intro}<p class="muted">No battery found yet: its settings appear here once the app has read them. Reload this page in a moment.</p></section>`;
+    return `${head}${intro}<p class="muted">${T('page.ctl.none')}</p></section>`;
   }
   const stations = controls
     .map((st) => {
@@ -549,7 +577,7 @@ const JS = `
   }
   function values(){
     var out = {};
-    form.querySelectorAll('input[name]').forEach(function(i){
+    form.querySelectorAll('input[name], select[name]').forEach(function(i){
       if (i.disabled) return;
       out[i.name] = i.type === 'checkbox' ? i.checked : i.value;
     });
@@ -786,50 +814,50 @@ const JS = `
 
 /** The live status panel: filled and refreshed by the page's script from GET /api/status. */
 function renderStatus(openLog: boolean): string {
-  const row = (id: string, label: string, extra = '') => `<div class="st-row"><dt>${esc(label)}</dt><dd><span id="${id}" class="st-val" data-state="">…</span>${extra}</dd></div>`;
-  return `<section class="card" id="sec-status" aria-live="polite"><h2>Status <span class="muted small" id="st-updated"></span></h2><dl class="status">
-${row('st-cloud', 'Hoymiles login')}
-${row('st-broker', 'MQTT broker')}
-<div class="st-row"><dt>Batteries</dt><dd><ul id="st-batteries" class="st-list"><li class="muted">…</li></ul></dd></div>
-${row('st-problem', 'Last problem')}
-${row('st-version', 'App version')}
-${row('st-log', 'Log file', openLog ? ' <button type="button" class="secondary small-btn" id="open-log">Open log</button>' : '')}
+  const row = (id: string, label: MessageKey, extra = '') => `<div class="st-row"><dt>${T(label)}</dt><dd><span id="${id}" class="st-val" data-state="">…</span>${extra}</dd></div>`;
+  return `<section class="card" id="sec-status" aria-live="polite"><h2>${T('page.st.title')} <span class="muted small" id="st-updated"></span></h2><dl class="status">
+${row('st-cloud', 'page.st.cloud')}
+${row('st-broker', 'page.st.broker')}
+<div class="st-row"><dt>${T('page.st.batteries')}</dt><dd><ul id="st-batteries" class="st-list"><li class="muted">…</li></ul></dd></div>
+${row('st-problem', 'page.st.problem')}
+${row('st-version', 'page.st.version')}
+${row('st-log', 'page.st.log', openLog ? ` <button type="button" class="secondary small-btn" id="open-log">${T('page.st.openLog')}</button>` : '')}
 </dl></section>`;
 }
 
 /** The chart of the last 24 hours: drawn by the page's script (SVG) from GET /api/history. */
 function renderHistory(): string {
-  return `<section class="card" id="sec-history"><h2>The last 24 hours</h2>
-<p class="intro" id="chart-title">State of charge, and battery power: charging above the line, discharging below.</p>
+  return `<section class="card" id="sec-history"><h2>${T('page.h.title')}</h2>
+<p class="intro" id="chart-title">${T('page.h.intro')}</p>
 <div class="chart-wrap"><svg id="chart" viewBox="0 0 720 260" role="img" aria-labelledby="chart-title" data-samples="0"></svg></div>
-<p class="legend"><span class="key soc"></span>State of charge <span class="key chg"></span>Charging <span class="key dis"></span>Discharging</p>
+<p class="legend"><span class="key soc"></span>${T('page.h.soc')} <span class="key chg"></span>${T('page.h.charging')} <span class="key dis"></span>${T('page.h.discharging')}</p>
 <p id="today" class="today"></p></section>`;
 }
 
 /** The guided first run: account → where to publish → done. Every later visit shows the normal page. */
 function renderWizard(): string {
   return `<section class="card wizard" id="wizard">
-<h2>Welcome: three steps and the tray shows your battery</h2>
-<ol class="steps" id="wz-steps"><li class="current" data-step="1">Hoymiles account</li><li data-step="2">Where to publish</li><li data-step="3">Done</li></ol>
+<h2>${T('page.wz.title')}</h2>
+<ol class="steps" id="wz-steps"><li class="current" data-step="1">${T('page.wz.step1')}</li><li data-step="2">${T('page.wz.step2')}</li><li data-step="3">${T('page.wz.step3')}</li></ol>
 <div class="wz-step" id="wz-1">
-<p class="intro">The e-mail and password of your S-Miles Home app account.</p>
-<div class="row"><label for="wz-email">E-mail</label><div class="control"><input type="email" id="wz-email" autocomplete="username" spellcheck="false" placeholder="you@example.com"><p class="err" id="err-wz-email" role="alert"></p></div></div>
-<div class="row"><label for="wz-password">Password</label><div class="control"><input type="password" id="wz-password" autocomplete="current-password" spellcheck="false"><p class="err" id="err-wz-password" role="alert"></p></div></div>
-<div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-login">Test login</button><button type="button" class="primary" id="wz-next-1" disabled>Next</button></div><div class="result" id="wz-login-result" aria-live="polite"></div></div></div>
+<p class="intro">${T('page.wz.intro1')}</p>
+<div class="row"><label for="wz-email">${T('page.wz.email')}</label><div class="control"><input type="email" id="wz-email" autocomplete="username" spellcheck="false" placeholder="${T('page.f.hoymilesEmail.placeholder')}"><p class="err" id="err-wz-email" role="alert"></p></div></div>
+<div class="row"><label for="wz-password">${T('page.wz.password')}</label><div class="control"><input type="password" id="wz-password" autocomplete="current-password" spellcheck="false"><p class="err" id="err-wz-password" role="alert"></p></div></div>
+<div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-login">${T('page.wz.testLogin')}</button><button type="button" class="primary" id="wz-next-1" disabled>${T('page.wz.next')}</button></div><div class="result" id="wz-login-result" aria-live="polite"></div></div></div>
 </div>
 <div class="wz-step" id="wz-2" hidden>
-<p class="intro">An MQTT broker, usually the one of Home Assistant (e.g. the Mosquitto add-on). A bare address like <code>192.168.1.10</code> or <code>192.168.1.10:1883</code> will do.</p>
-<div class="row"><label for="wz-url">Broker address</label><div class="control"><input type="text" id="wz-url" autocomplete="off" spellcheck="false" placeholder="192.168.1.10"><p class="err" id="err-wz-url" role="alert"></p></div></div>
-<div class="row"><label for="wz-user">User</label><div class="control"><input type="text" id="wz-user" autocomplete="off" spellcheck="false"><p class="hint">Leave empty if the broker needs no login.</p></div></div>
-<div class="row"><label for="wz-mqtt-password">Password</label><div class="control"><input type="password" id="wz-mqtt-password" autocomplete="new-password" spellcheck="false"></div></div>
-<div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-mqtt">Test connection</button><button type="button" class="primary" id="wz-use-broker" disabled>Use this broker</button><button type="button" class="secondary" id="wz-tray-only">No broker, tray only</button></div><div class="result" id="wz-mqtt-result" aria-live="polite"></div></div></div>
+<p class="intro">${T('page.wz.intro2', { a: '\u0001', b: '\u0002' }).replace('\u0001', '<code>192.168.1.10</code>').replace('\u0002', '<code>192.168.1.10:1883</code>')}</p>
+<div class="row"><label for="wz-url">${T('page.wz.url')}</label><div class="control"><input type="text" id="wz-url" autocomplete="off" spellcheck="false" placeholder="192.168.1.10"><p class="err" id="err-wz-url" role="alert"></p></div></div>
+<div class="row"><label for="wz-user">${T('page.wz.user')}</label><div class="control"><input type="text" id="wz-user" autocomplete="off" spellcheck="false"><p class="hint">${T('page.wz.userHint')}</p></div></div>
+<div class="row"><label for="wz-mqtt-password">${T('page.wz.password')}</label><div class="control"><input type="password" id="wz-mqtt-password" autocomplete="new-password" spellcheck="false"></div></div>
+<div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-mqtt">${T('page.wz.testMqtt')}</button><button type="button" class="primary" id="wz-use-broker" disabled>${T('page.wz.use')}</button><button type="button" class="secondary" id="wz-tray-only">${T('page.wz.trayOnly')}</button></div><div class="result" id="wz-mqtt-result" aria-live="polite"></div></div></div>
 </div>
 <div class="wz-step" id="wz-3" hidden>
-<p id="wz-done" class="result" aria-live="polite">Saving…</p>
+<p id="wz-done" class="result" aria-live="polite">${T('page.wz.saving')}</p>
 <ul id="wz-tray" class="st-list"></ul>
-<p><button type="button" class="secondary" id="wz-all">Show all settings</button></p>
+<p><button type="button" class="secondary" id="wz-all">${T('page.wz.all')}</button></p>
 </div>
-<p class="muted small"><a href="#" id="wz-skip">Skip: show all settings</a></p>
+<p class="muted small"><a href="#" id="wz-skip">${T('page.wz.skip')}</a></p>
 </section>`;
 }
 
@@ -838,18 +866,18 @@ export function renderPage(opts: { nonce: string; csrf: string; state: PageState
   const { nonce, csrf, state } = opts;
   const notes = state.notes.map((n) => `<div class="note${n.level === 'warn' ? ' warn' : ''}" role="status">${esc(n.text)}</div>`).join('\n');
   return `<!doctype html>
-<html lang="en">
+<html lang="${language()}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="csrf-token" content="${esc(csrf)}">
 <link rel="icon" href="data:,">
-<title>Hoymiles Tray – Settings</title>
+<title>${T('page.title')}</title>
 <style nonce="${esc(nonce)}">${CSS}</style>
 </head>
 <body>
-<header><div class="logo" aria-hidden="true">H</div><div><h1>Hoymiles Tray settings${state.demo ? ' <span class="badge" id="demo-badge" title="A simulated battery and a built-in broker; your real settings are not touched">Demo</span>' : ''}</h1><p>MS-A2 battery → MQTT and Home Assistant</p></div></header>
+<header><div class="logo" aria-hidden="true">H</div><div><h1>${T('page.heading')}${state.demo ? ` <span class="badge" id="demo-badge" title="${T('page.demoTip')}">Demo</span>` : ''}</h1><p>${T('page.tagline')}</p></div></header>
 <main data-poll-ms="${STATUS_POLL_MS}">
 ${notes}
 ${state.firstRun ? renderWizard() : ''}
@@ -858,7 +886,7 @@ ${state.panels?.history ? renderHistory() : ''}
 <div id="full"${state.firstRun ? ' hidden' : ''}>
 <form id="settings" novalidate autocomplete="off">
 ${SECTIONS.map((s) => renderSection(s, state)).join('\n')}
-<footer><div class="inner"><button type="submit" class="primary" id="save">Save</button><span id="status" aria-live="polite"></span></div></footer>
+<footer><div class="inner"><button type="submit" class="primary" id="save">${T('page.save')}</button><span id="status" aria-live="polite"></span></div></footer>
 </form>
 ${renderControls(state.controls)}
 </div>
