@@ -7,7 +7,7 @@ import type { Settings } from '../config/settings.js';
 import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
 import { DEFAULT_INPUT_POWER, RESERVE_SOC, type NumberRange, type SettingKey } from '../controls/settings.js';
 import { CONTROLS_ANCHOR, controlAnchor } from './anchors.js';
-import { language, t, type MessageKey, type Params } from '../i18n/index.js';
+import { catalog, language, t, type MessageKey, type Params } from '../i18n/index.js';
 
 export type FieldKind = 'text' | 'email' | 'password' | 'url' | 'number' | 'switch' | 'ids' | 'choice';
 
@@ -409,6 +409,11 @@ const JS = `
     return fetch(path, {credentials:'same-origin', cache:'no-store', headers:{'Accept':'application/json'}})
       .then(function(r){ if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
   }
+  var MSG = JSON.parse(document.getElementById('i18n').textContent);
+  /** A message of the page's language: {name}s filled from p. */
+  function tr(k, p){ return String(MSG[k] || k).replace(/\\{(\\w+)\\}/g, function(m, n){ return p && n in p ? p[n] : m; }); }
+  var NUM = MSG['page.js.decimal'];
+  function dec(x, d){ return x.toFixed(d).replace('.', NUM); }
   function el(tag, cls, text){ var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
   function setState(id, part){ var e = document.getElementById(id); if (!e || !part) return; e.textContent = part.text; e.setAttribute('data-state', part.state); }
 
@@ -421,16 +426,16 @@ const JS = `
     setState('st-broker', s.broker);
     var ul = document.getElementById('st-batteries');
     ul.textContent = '';
-    if (!s.batteries.length) ul.appendChild(el('li', 'muted', s.cloud.state === 'ok' ? 'No battery read yet.' : 'None yet.'));
+    if (!s.batteries.length) ul.appendChild(el('li', 'muted', s.cloud.state === 'ok' ? tr('page.js.noBatteryYet') : tr('page.js.noneYet')));
     s.batteries.forEach(function(b){
       var li = el('li');
       li.appendChild(el('strong', '', 'MS-A2 ' + b.sn));
       li.appendChild(document.createTextNode(' \u00b7 ' + b.text + ' \u00b7 '));
-      li.appendChild(el('span', b.fresh ? 'muted' : 'fail-text', b.age + (b.fresh ? '' : ' (stale)')));
+      li.appendChild(el('span', b.fresh ? 'muted' : 'fail-text', b.age + (b.fresh ? '' : tr('page.js.stale'))));
       ul.appendChild(li);
     });
     var p = document.getElementById('st-problem');
-    p.textContent = s.lastProblem ? s.lastProblem.at + ' \u2013 ' + s.lastProblem.text : 'None';
+    p.textContent = s.lastProblem ? s.lastProblem.at + ' \u2013 ' + s.lastProblem.text : tr('page.js.none');
     p.setAttribute('data-state', s.lastProblem ? 'past' : 'ok');
     document.getElementById('st-version').textContent = s.version + (s.demo ? ' (demo)' : '');
     document.getElementById('st-log').textContent = s.logPath || 'no log file';
@@ -444,7 +449,7 @@ const JS = `
       statusListeners.slice().forEach(function(f){ f(s); });
     }).catch(function(){
       var c = document.getElementById('st-cloud');
-      if (c) { c.textContent = 'The app does not answer. Is it still running?'; c.setAttribute('data-state', 'error'); }
+      if (c) { c.textContent = tr('page.js.noAnswer'); c.setAttribute('data-state', 'error'); }
     }).finally(function(){ setTimeout(pollStatus, pollMs); });
   }
   if (document.getElementById('sec-status') || document.getElementById('wizard')) pollStatus();
@@ -467,8 +472,8 @@ const JS = `
     });
   }
   function outcomeText(s){
-    if (!s) return 'The app did not report how the login and the broker went within 30 seconds; see the status above.';
-    return 'Hoymiles login: ' + s.cloud.text + ' MQTT broker: ' + s.broker.text;
+    if (!s) return tr('page.js.noOutcome');
+    return tr('page.js.outcome', {cloud: s.cloud.text, broker: s.broker.text});
   }
   function outcomeOk(s){ return !!s && s.cloud.state === 'ok' && (s.broker.state === 'connected' || s.broker.state === 'off'); }
 
@@ -480,7 +485,7 @@ const JS = `
     if (parent) parent.appendChild(e);
     return e;
   }
-  function kwh(wh){ return wh == null ? '\u2013' : (Math.abs(wh) >= 1000 ? (wh/1000).toFixed(2) + ' kWh' : Math.round(wh) + ' Wh'); }
+  function kwh(wh){ return wh == null ? '\u2013' : (Math.abs(wh) >= 1000 ? dec(wh/1000, 2) + ' kWh' : Math.round(wh) + ' Wh'); }
   function drawChart(h){
     var chart = document.getElementById('chart');
     if (!chart) return;
@@ -538,11 +543,11 @@ const JS = `
         socPoints += sp.length;
       }
     });
-    if (!samples.length) svg('text', {x: L + pw / 2, y: T + ph / 2 - 8, 'text-anchor': 'middle'}, chart).textContent = 'No readings yet: the chart fills minute by minute.';
+    if (!samples.length) svg('text', {x: L + pw / 2, y: T + ph / 2 - 8, 'text-anchor': 'middle'}, chart).textContent = tr('page.js.noReadings');
     chart.setAttribute('data-samples', String(samples.length));
     chart.setAttribute('data-soc-points', String(socPoints));
     var today = document.getElementById('today');
-    today.textContent = b ? 'Today: +' + kwh(b.chargedToday) + ' charged, \u2212' + kwh(b.dischargedToday) + ' discharged' + (b.sn ? ' (MS-A2 ' + b.sn + ')' : '') : '';
+    today.textContent = b ? tr('page.js.today', {charged: kwh(b.chargedToday), discharged: kwh(b.dischargedToday)}) + (b.sn ? ' (MS-A2 ' + b.sn + ')' : '') : '';
   }
   function pollHistory(){
     getJson('/api/history').then(drawChart).catch(function(){}).finally(function(){ setTimeout(pollHistory, 60000); });
@@ -589,7 +594,7 @@ const JS = `
       var i = document.getElementById('f-'+k);
       if (!i || i.disabled) return;
       i.value = '';
-      i.placeholder = stored[k] ? '\\u2022\\u2022\\u2022\\u2022 stored' : 'not set';
+      i.placeholder = stored[k] ? tr('page.pwStored') : tr('page.pwNotSet');
     });
   }
 
@@ -599,39 +604,39 @@ const JS = `
       var e = document.getElementById('err-'+t.name); if (e) e.textContent='';
       t.removeAttribute('aria-invalid');
     }
-    if (statusEl.className !== 'fail') setStatus('Unsaved changes', '');
+    if (statusEl.className !== 'fail') setStatus(tr('page.js.unsaved'), '');
   });
 
   form.addEventListener('submit', function(ev){
     ev.preventDefault();
     clearErrors();
     saveBtn.disabled = true;
-    setStatus('Saving\\u2026', '');
+    setStatus(tr('page.wz.saving'), '');
     post('/api/save', values()).then(function(r){
       if (r.ok) {
         storedPlaceholders(r.stored || {});
         var u = document.getElementById('f-mqttUrl');
         if (u && !u.disabled && r.values && r.values.mqttUrl) u.value = r.values.mqttUrl;
-        if (r.generation === undefined || r.generation === null) { setStatus('Settings stored.', 'ok'); return; }
-        setStatus('Settings stored. Checking the Hoymiles login and the broker\u2026', '');
-        return outcomeOf(r.generation).then(function(s){ setStatus('Settings stored. ' + outcomeText(s), outcomeOk(s) ? 'ok' : 'fail'); });
+        if (r.generation === undefined || r.generation === null) { setStatus(tr('page.js.stored'), 'ok'); return; }
+        setStatus(tr('page.js.storedChecking'), '');
+        return outcomeOf(r.generation).then(function(s){ setStatus(tr('page.js.stored') + ' ' + outcomeText(s), outcomeOk(s) ? 'ok' : 'fail'); });
       }
-      else if (r.errors) { showErrors(r.errors); setStatus('Nothing was saved: please correct the marked fields.', 'fail'); }
-      else setStatus(r.error || 'Saving failed.', 'fail');
-    }).catch(function(){ setStatus('The app did not answer. Is it still running?', 'fail'); })
+      else if (r.errors) { showErrors(r.errors); setStatus(tr('page.js.notSaved'), 'fail'); }
+      else setStatus(r.error || tr('page.js.saveFailed'), 'fail');
+    }).catch(function(){ setStatus(tr('page.js.noAnswer'), 'fail'); })
       .finally(function(){ saveBtn.disabled = false; });
   });
 
   function runTest(id, body, render){
     var btn = document.getElementById(id), out = document.getElementById(id+'-result');
     var label = btn.textContent;
-    btn.disabled = true; btn.textContent = 'Testing\\u2026';
+    btn.disabled = true; btn.textContent = tr('page.js.testing');
     out.className = 'result'; out.textContent = '';
     post('/api/'+id, body).then(function(r){
       if (r.ok) { out.className = 'result ok'; render(out, r); }
-      else if (r.errors) { showErrors(r.errors); out.className = 'result fail'; out.textContent = 'Please correct the marked field first.'; }
-      else { out.className = 'result fail'; out.textContent = r.error || 'The test failed.'; }
-    }).catch(function(){ out.className='result fail'; out.textContent='The app did not answer. Is it still running?'; })
+      else if (r.errors) { showErrors(r.errors); out.className = 'result fail'; out.textContent = tr('page.js.fixFirst'); }
+      else { out.className = 'result fail'; out.textContent = r.error || tr('page.js.testFailed'); }
+    }).catch(function(){ out.className='result fail'; out.textContent=tr('page.js.noAnswer'); })
       .finally(function(){ btn.disabled = false; btn.textContent = label; });
   }
 
@@ -640,7 +645,7 @@ const JS = `
       var st = r.stations || [];
       var head = document.createElement('div');
       var n = st.reduce(function(a, s){ return a + s.batteries.length; }, 0);
-      head.textContent = 'Login works. ' + st.length + (st.length === 1 ? ' station' : ' stations') + ', ' + n + (n === 1 ? ' battery' : ' batteries') + ' found:';
+      head.textContent = tr('page.js.loginWorks', {stations: tr(st.length === 1 ? 'page.js.station1' : 'page.js.stations', {n: st.length}), batteries: tr(n === 1 ? 'page.js.battery1' : 'page.js.batteries', {n: n})});
       out.appendChild(head);
       var ul = document.createElement('ul');
       st.forEach(function(s){
@@ -648,7 +653,7 @@ const JS = `
         var b = document.createElement('strong'); b.textContent = s.name; li.appendChild(b);
         li.appendChild(document.createTextNode(' (station ' + s.sid + ')'));
         var bat = document.createElement('div'); bat.className = 'muted';
-        bat.textContent = s.batteries.length ? 'Batteries: ' + s.batteries.join(', ') : 'No battery in this station';
+        bat.textContent = s.batteries.length ? tr('page.js.batteryList', {list: s.batteries.join(', ')}) : tr('page.js.noBatteryHere');
         li.appendChild(bat); ul.appendChild(li);
       });
       if (st.length) out.appendChild(ul);
@@ -664,14 +669,14 @@ const JS = `
       var key = row.getAttribute('data-key');
       var value = key === 'grid_charging' ? input.value === 'on' : input.value;
       btn.disabled = true; input.removeAttribute('aria-invalid');
-      out.className = 'result ctl-result'; out.textContent = 'Applying\u2026';
+      out.className = 'result ctl-result'; out.textContent = tr('page.js.applying');
       post('/api/control', {sn: row.getAttribute('data-sn'), key: key, value: value}).then(function(r){
-        if (r.ok) { out.className = 'result ok ctl-result'; out.textContent = 'Confirmed by the battery: ' + r.text + '.'; if (now) now.textContent = r.text; }
+        if (r.ok) { out.className = 'result ok ctl-result'; out.textContent = tr('page.js.confirmed', {value: r.text}); if (now) now.textContent = r.text; }
         else {
-          out.className = 'result fail ctl-result'; out.textContent = r.error || 'The change failed.';
+          out.className = 'result fail ctl-result'; out.textContent = r.error || tr('page.js.changeFailed');
           if (r.__status === 422) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
         }
-      }).catch(function(){ out.className = 'result fail ctl-result'; out.textContent = 'The app did not answer. Is it still running?'; })
+      }).catch(function(){ out.className = 'result fail ctl-result'; out.textContent = tr('page.js.noAnswer'); })
         .finally(function(){ btn.disabled = false; });
     }
     btn.addEventListener('click', apply);
@@ -702,7 +707,7 @@ const JS = `
   document.getElementById('test-mqtt').addEventListener('click', function(){
     runTest('test-mqtt', {url: val('f-mqttUrl'), user: val('f-mqttUser'), password: val('f-mqttPassword')}, function(out, r){
       var found = (r && r.found) || [];
-      out.textContent = 'Connected to the broker.' + (found.length ? ' Found ' + found.join(', ') + ' on your broker: set Source to native (no Hoymiles account needed) or both to read the feed the battery sends itself.' : '');
+      out.textContent = tr('page.js.connected') + (found.length ? ' ' + tr('page.js.foundFeed', {list: found.join(', ')}) : '');
     });
   });
 
@@ -724,13 +729,13 @@ const JS = `
     }
     function wzTest(btnId, outId, path, body, onOk){
       var btn = document.getElementById(btnId), out = document.getElementById(outId), label = btn.textContent;
-      btn.disabled = true; btn.textContent = 'Testing\u2026'; out.className = 'result'; out.textContent = '';
+      btn.disabled = true; btn.textContent = tr('page.js.testing'); out.className = 'result'; out.textContent = '';
       return post(path, body).then(function(r){
         if (r.ok) { out.className = 'result ok'; onOk(out, r); }
         else if (r.errors) { out.className = 'result fail'; out.textContent = Object.keys(r.errors).map(function(k){ return r.errors[k]; }).join(' '); }
-        else { out.className = 'result fail'; out.textContent = r.error || 'The test failed.'; }
+        else { out.className = 'result fail'; out.textContent = r.error || tr('page.js.testFailed'); }
         return r;
-      }).catch(function(){ out.className = 'result fail'; out.textContent = 'The app did not answer. Is it still running?'; return {}; })
+      }).catch(function(){ out.className = 'result fail'; out.textContent = tr('page.js.noAnswer'); return {}; })
         .finally(function(){ btn.disabled = false; btn.textContent = label; });
     }
     document.getElementById('wz-test-login').addEventListener('click', function(){
@@ -740,11 +745,11 @@ const JS = `
       wzTest('wz-test-login', 'wz-login-result', '/api/test-login', body, function(out, r){
         var st = r.stations || [];
         var n = st.reduce(function(a, s){ return a + s.batteries.length; }, 0);
-        out.appendChild(el('div', '', 'Login works. Found ' + n + (n === 1 ? ' battery' : ' batteries') + ' in ' + st.length + (st.length === 1 ? ' station:' : ' stations:')));
+        out.appendChild(el('div', '', tr('page.js.loginFound', {batteries: tr(n === 1 ? 'page.js.battery1' : 'page.js.batteries', {n: n}), stations: tr(st.length === 1 ? 'page.js.station1' : 'page.js.stations', {n: st.length})})));
         var ul = el('ul');
         st.forEach(function(s){
           var li = el('li'); li.appendChild(el('strong', '', s.name)); li.appendChild(document.createTextNode(' (station ' + s.sid + ')'));
-          li.appendChild(el('div', 'muted', s.batteries.length ? 'MS-A2 ' + s.batteries.join(', MS-A2 ') : 'No battery in this station'));
+          li.appendChild(el('div', 'muted', s.batteries.length ? 'MS-A2 ' + s.batteries.join(', MS-A2 ') : tr('page.js.noBatteryHere')));
           ul.appendChild(li);
         });
         out.appendChild(ul);
@@ -765,7 +770,7 @@ const JS = `
       var body = {url: val('wz-url'), user: val('wz-user'), password: val('wz-mqtt-password')};
       wzTest('wz-test-mqtt', 'wz-mqtt-result', '/api/test-mqtt', body, function(out, r){
         var found = r.found || [];
-        out.textContent = 'Connected to ' + r.url + '.' + (found.length ? ' Found ' + found.join(', ') + ' on your broker: the app can read the feed the battery sends itself (Source native or both, on the full settings page).' : '');
+        out.textContent = tr('page.js.connectedTo', {url: r.url}) + (found.length ? ' ' + tr('page.js.foundFeedWz', {list: found.join(', ')}) : '');
         document.getElementById('wz-url').value = r.url;
         broker = {url: r.url, user: body.user, password: body.password};
         use.disabled = false;
@@ -778,26 +783,26 @@ const JS = `
     function finish(publish){
       step(3);
       var done = document.getElementById('wz-done');
-      done.className = 'result'; done.textContent = 'Saving\u2026';
+      done.className = 'result'; done.textContent = tr('page.wz.saving');
       var body = {hoymilesEmail: login.email, hoymilesPassword: login.password, publishEnabled: publish};
       if (publish) { body.mqttUrl = broker.url; body.mqttUser = broker.user; body.mqttPassword = broker.password; }
       post('/api/save', body).then(function(r){
-        if (!r.ok) { done.className = 'result fail'; done.textContent = r.errors ? Object.keys(r.errors).map(function(k){ return r.errors[k]; }).join(' ') : (r.error || 'Saving failed.'); return; }
-        done.textContent = 'Settings stored. Checking the Hoymiles login' + (publish ? ' and the broker' : '') + '\u2026';
+        if (!r.ok) { done.className = 'result fail'; done.textContent = r.errors ? Object.keys(r.errors).map(function(k){ return r.errors[k]; }).join(' ') : (r.error || tr('page.js.saveFailed')); return; }
+        done.textContent = publish ? tr('page.js.storedChecking') : tr('page.js.storedCheckingLogin');
         return outcomeOf(r.generation || 0).then(function(s){
           done.className = outcomeOk(s) ? 'result ok' : 'result fail';
-          done.textContent = (outcomeOk(s) ? 'Done. ' : 'Stored, but: ') + outcomeText(s);
+          done.textContent = tr(outcomeOk(s) ? 'page.js.done' : 'page.js.storedBut') + ' ' + outcomeText(s);
           function trayLines(s){
             var ul = document.getElementById('wz-tray');
             ul.textContent = '';
-            if (!s.batteries.length) { ul.appendChild(el('li', 'muted', 'The tray shows your battery as soon as the first reading is in.')); return; }
-            ul.appendChild(el('li', 'muted', 'The tray now shows:'));
+            if (!s.batteries.length) { ul.appendChild(el('li', 'muted', tr('page.js.trayWaits'))); return; }
+            ul.appendChild(el('li', 'muted', tr('page.js.trayShows')));
             s.batteries.forEach(function(b){ ul.appendChild(el('li', '', 'MS-A2 ' + b.sn + ': ' + b.text)); });
           }
           trayLines(s);
           statusListeners.push(trayLines);
         });
-      }).catch(function(){ done.className = 'result fail'; done.textContent = 'The app did not answer. Is it still running?'; });
+      }).catch(function(){ done.className = 'result fail'; done.textContent = tr('page.js.noAnswer'); });
     }
     document.getElementById('wz-use-broker').addEventListener('click', function(){ if (login && broker) finish(true); });
     document.getElementById('wz-tray-only').addEventListener('click', function(){ if (login) finish(false); });
@@ -861,6 +866,11 @@ function renderWizard(): string {
 </section>`;
 }
 
+/** The catalog for the page's script: every message, as JSON that cannot end the script element. */
+function pageCatalog(): string {
+  return JSON.stringify(catalog()).replace(/</g, '\\u003c');
+}
+
 /** The page, with the values already in place. `nonce` must match the response's CSP. */
 export function renderPage(opts: { nonce: string; csrf: string; state: PageState }): string {
   const { nonce, csrf, state } = opts;
@@ -891,6 +901,7 @@ ${SECTIONS.map((s) => renderSection(s, state)).join('\n')}
 ${renderControls(state.controls)}
 </div>
 </main>
+<script type="application/json" id="i18n">${pageCatalog()}</script>
 <script nonce="${esc(nonce)}">${JS}</script>
 </body>
 </html>`;
