@@ -291,6 +291,26 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'page.js.storedBut': "Stored, but:",
   'page.js.trayWaits': "The tray shows your battery as soon as the first reading is in.",
   'page.js.trayShows': "The tray now shows:",
+  // Status panel
+  'status.sAgo': "{s} s ago",
+  'status.loggedIn': "Logged in; reading the battery.",
+  'status.loggingIn': "Logging in…",
+  'status.noLogin': "No Hoymiles login saved yet.",
+  'status.wrongPassword': "Wrong password: Hoymiles rejected the e-mail or password.",
+  'status.dailyLimit': "Daily login limit reached: the next try is after {time}.",
+  'status.midnight': "midnight",
+  'status.unreachable': "Cannot reach the Hoymiles cloud; retrying by itself.",
+  'status.publishOff': "Publishing is off: the tray only (no broker).",
+  'status.connected': "Connected to the broker {where}.",
+  'status.connecting': "Connecting to {where}…",
+  'status.refused': "Refused: nothing accepts connections at {where}. Is the broker running?",
+  'status.badCredentials': "Bad credentials: the broker {where} rejected the user name or password.",
+  'status.feedReading': "Not needed: reading the battery's own MQTT feed.",
+  'status.feedWaiting': "Not needed; waiting for the battery's own MQTT feed…",
+  'status.standby': "standby",
+  'status.charging': "charging {power}",
+  'status.discharging': "discharging {power}",
+  'status.noReading': "no reading yet",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,6 +4,7 @@
  */
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { MqttProblemKind } from '../mqtt/connection.js';
+import { formatNumber, formatTime, t } from '../i18n/index.js';
 
 export type CloudState = 'pending' | 'ok' | 'no-credentials' | 'wrong-password' | 'daily-limit' | 'unreachable' | 'error';
 export type BrokerState = 'off' | 'connecting' | 'connected' | 'refused' | 'bad-credentials' | 'unreachable' | 'error';
@@ -38,43 +39,42 @@ export interface StatusInput {
   source?: 'cloud' | 'native' | 'both';
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-export const hhmm = (ms: number) => `${pad(new Date(ms).getHours())}:${pad(new Date(ms).getMinutes())}`;
+export const hhmm = (ms: number) => formatTime(ms, false);
 
 /** "12 s ago", "3 min ago", "2 h ago". */
 export function ageText(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
-  return `${Math.round(s / 3600)} h ago`;
+  if (s < 90) return t('status.sAgo', { s });
+  if (s < 90 * 60) return t('menu.minAgo', { min: Math.round(s / 60) });
+  return t('menu.hAgo', { h: Math.round(s / 3600) });
 }
 
 function cloudStatus(snap: BridgeSnapshot): StatusView['cloud'] {
   const p = snap.problem;
-  if (!p) return snap.cycles > 0 || snap.lastSuccess ? { state: 'ok', text: 'Logged in; reading the battery.' } : { state: 'pending', text: 'Logging in…' };
+  if (!p) return snap.cycles > 0 || snap.lastSuccess ? { state: 'ok', text: t('status.loggedIn') } : { state: 'pending', text: t('status.loggingIn') };
   switch (p.code) {
     case 'no-credentials':
-      return { state: 'no-credentials', text: 'No Hoymiles login saved yet.' };
+      return { state: 'no-credentials', text: t('status.noLogin') };
     case 'wrong-password':
-      return { state: 'wrong-password', text: 'Wrong password: Hoymiles rejected the e-mail or password.' };
+      return { state: 'wrong-password', text: t('status.wrongPassword') };
     case 'daily-limit':
-      return { state: 'daily-limit', text: `Daily login limit reached: the next try is after ${p.retryAt ? hhmm(p.retryAt) : 'midnight'}.` };
+      return { state: 'daily-limit', text: t('status.dailyLimit', { time: p.retryAt ? hhmm(p.retryAt) : t('status.midnight') }) };
     case 'cloud-unreachable':
-      return { state: 'unreachable', text: 'Cannot reach the Hoymiles cloud; retrying by itself.' };
+      return { state: 'unreachable', text: t('status.unreachable') };
     default:
       return { state: 'error', text: p.message };
   }
 }
 
 function brokerStatus(b: StatusInput['broker']): StatusView['broker'] {
-  if (!b) return { state: 'off', text: 'Publishing is off: the tray only (no broker).' };
-  if (b.connected) return { state: 'connected', text: `Connected to the broker ${b.where}.` };
-  if (!b.problem) return { state: 'connecting', text: `Connecting to ${b.where}…` };
+  if (!b) return { state: 'off', text: t('status.publishOff') };
+  if (b.connected) return { state: 'connected', text: t('status.connected', { where: b.where }) };
+  if (!b.problem) return { state: 'connecting', text: t('status.connecting', { where: b.where }) };
   switch (b.kind) {
     case 'refused':
-      return { state: 'refused', text: `Refused: nothing accepts connections at ${b.where}. Is the broker running?` };
+      return { state: 'refused', text: t('status.refused', { where: b.where }) };
     case 'bad-credentials':
-      return { state: 'bad-credentials', text: `Bad credentials: the broker ${b.where} rejected the user name or password.` };
+      return { state: 'bad-credentials', text: t('status.badCredentials', { where: b.where }) };
     case 'unreachable':
     case 'lost':
       return { state: 'unreachable', text: b.problem };
@@ -87,21 +87,21 @@ const watts = (w: number) => `${Math.round(Math.abs(w))} W`;
 
 function feedOnlyStatus(snap: BridgeSnapshot): StatusView['cloud'] {
   if (snap.problem) return { state: 'error', text: snap.problem.message };
-  return { state: 'ok', text: snap.batteries.length ? "Not needed: reading the battery's own MQTT feed." : "Not needed; waiting for the battery's own MQTT feed…" };
+  return { state: 'ok', text: t(snap.batteries.length ? 'status.feedReading' : 'status.feedWaiting') };
 }
 
 export function buildStatus(i: StatusInput): StatusView {
   const cloud = i.source === 'native' ? feedOnlyStatus(i.snapshot) : cloudStatus(i.snapshot);
   const broker = brokerStatus(i.broker);
   const batteries = i.snapshot.batteries.map((b) => {
-    const soc = b.soc !== undefined && Number.isFinite(b.soc) ? `${Math.round(b.soc)} %` : '–';
+    const soc = b.soc !== undefined && Number.isFinite(b.soc) ? `${formatNumber(Math.round(b.soc))} %` : '–';
     const p = b.batteryPower;
-    const power = p === undefined || !Number.isFinite(p) ? '' : b.status === 'standby' || Math.abs(p) < 1 ? ', standby' : p < 0 ? `, charging ${watts(p)}` : `, discharging ${watts(p)}`;
+    const power = p === undefined || !Number.isFinite(p) ? '' : b.status === 'standby' || Math.abs(p) < 1 ? `, ${t('status.standby')}` : `, ${t(p < 0 ? 'status.charging' : 'status.discharging', { power: watts(p) })}`;
     return {
       sn: b.sn,
       station: b.stationName,
       text: `${soc}${power}`,
-      age: b.updatedAt ? ageText(i.now - b.updatedAt) : 'no reading yet',
+      age: b.updatedAt ? ageText(i.now - b.updatedAt) : t('status.noReading'),
       fresh: b.fresh,
       soc: b.soc,
       batteryPower: b.batteryPower,
