@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { LANGUAGE_SETTINGS, type LanguageSetting } from '../i18n/choose.js';
+import { t } from '../i18n/index.js';
 
 export interface Settings {
   hoymilesEmail: string;
@@ -97,38 +98,38 @@ const TOPIC_RE = /^[^#+\s\u0000]+$/;
 /** Checks a complete settings object; returns one message per bad field (empty = valid). */
 export function validateSettings(s: Settings): FieldErrors {
   const e: FieldErrors = {};
-  if (s.hoymilesEmail && !/^[^\s@]+@[^\s@]+$/.test(s.hoymilesEmail)) e.hoymilesEmail = 'Enter the e-mail address of the S-Miles Home account.';
-  if (s.apiUrl && !isUrl(s.apiUrl, ['http:', 'https:'])) e.apiUrl = 'Use a URL starting with http:// or https://.';
+  if (s.hoymilesEmail && !/^[^\s@]+@[^\s@]+$/.test(s.hoymilesEmail)) e.hoymilesEmail = t('err.hoymilesEmail');
+  if (s.apiUrl && !isUrl(s.apiUrl, ['http:', 'https:'])) e.apiUrl = t('err.apiUrl');
   if (!isUrl(s.mqttUrl, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'tls:'])) {
-    e.mqttUrl = 'Use a broker address like 192.168.1.10, 192.168.1.10:1883 or mqtt://192.168.1.10:1883 (mqtt, mqtts, ws or wss).';
+    e.mqttUrl = t('err.mqttUrl');
   }
   if (!s.baseTopic || !TOPIC_RE.test(s.baseTopic) || s.baseTopic.startsWith('/') || s.baseTopic.endsWith('/')) {
-    e.baseTopic = 'A topic without spaces, # or +, not starting or ending with /.';
+    e.baseTopic = t('err.baseTopic');
   }
   if (!s.discoveryPrefix || !TOPIC_RE.test(s.discoveryPrefix) || s.discoveryPrefix.endsWith('/')) {
-    e.discoveryPrefix = 'A topic without spaces, # or +, e.g. homeassistant.';
+    e.discoveryPrefix = t('err.discoveryPrefix');
   } else if (s.discoveryPrefix === s.baseTopic) {
-    e.discoveryPrefix = 'Must differ from the base topic.';
+    e.discoveryPrefix = t('err.discoveryPrefixSame');
   }
-  if (s.mqttCaFile && !isReadableFile(s.mqttCaFile)) e.mqttCaFile = 'No readable file at this path: give the CA certificate (PEM) of the broker.';
+  if (s.mqttCaFile && !isReadableFile(s.mqttCaFile)) e.mqttCaFile = t('err.mqttCaFile');
   // The real cloud suggests about 3 s between live reads; faster only against a test server (HOYMILES_API_URL).
-  if (!s.apiUrl && s.intervalSec < 3) e.intervalSec = 'At least 3 seconds between live reads from the Hoymiles cloud.';
-  if (s.mqttClientId && !/^[A-Za-z0-9_.-]{1,64}$/.test(s.mqttClientId)) e.mqttClientId = 'Letters, digits, _ . - only (at most 64).';
-  if (!(s.intervalSec > 0 && s.intervalSec <= 3600)) e.intervalSec = 'Seconds between live reads: more than 0, at most 3600.';
-  if (!(s.stationIntervalSec >= 1 && s.stationIntervalSec <= 86400)) e.stationIntervalSec = 'Seconds between energy reads: 1 to 86400.';
+  if (!s.apiUrl && s.intervalSec < 3) e.intervalSec = t('err.intervalSecMin');
+  if (s.mqttClientId && !/^[A-Za-z0-9_.-]{1,64}$/.test(s.mqttClientId)) e.mqttClientId = t('err.mqttClientId');
+  if (!(s.intervalSec > 0 && s.intervalSec <= 3600)) e.intervalSec = t('err.intervalSec');
+  if (!(s.stationIntervalSec >= 1 && s.stationIntervalSec <= 86400)) e.stationIntervalSec = t('err.stationIntervalSec');
   if (!(Number.isInteger(s.lowSocThreshold) && s.lowSocThreshold >= 0 && s.lowSocThreshold <= 100)) {
-    e.lowSocThreshold = 'A whole percentage from 0 to 100.';
+    e.lowSocThreshold = t('err.lowSocThreshold');
   }
-  if (s.trayBattery && !/^[A-Za-z0-9_-]{1,40}$/.test(s.trayBattery)) e.trayBattery = "The battery's serial number (letters and digits), or empty for the first battery.";
-  if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = 'Station ids are positive whole numbers, separated by commas.';
-  if (!(SOURCES as readonly string[]).includes(s.source)) e.source = 'One of cloud, native or both.';
+  if (s.trayBattery && !/^[A-Za-z0-9_-]{1,40}$/.test(s.trayBattery)) e.trayBattery = t('err.trayBattery');
+  if (s.stationIds.some((id) => !Number.isInteger(id) || id <= 0)) e.stationIds = t('err.stationIds');
+  if (!(SOURCES as readonly string[]).includes(s.source)) e.source = t('err.source');
   else if (usesNative(s) && s.nativeCompat) {
     // Our copy of the firmware's topics would feed back into the native source as if the battery sent it.
-    e.nativeCompat = `Native compatibility publishing copies the battery's own topics; with the source "${s.source}" the app reads those topics, so it would read its own copies. Switch one of them off.`;
+    e.nativeCompat = t('err.nativeCompat', { source: s.source });
   }
-  if (nativeDeviceList(s).some((d) => !/^[A-Za-z0-9_-]{1,64}$/.test(d))) e.nativeDevices = 'Serials or device ids (letters, digits, - and _), separated by commas.';
-  if (!(s.nativePublishSec >= 1 && s.nativePublishSec <= 3600)) e.nativePublishSec = 'Seconds between re-publishes of live values from the feed: 1 to 3600.';
-  if (!(LANGUAGE_SETTINGS as readonly string[]).includes(s.language)) e.language = 'One of auto (the language of the system), en or de.';
+  if (nativeDeviceList(s).some((d) => !/^[A-Za-z0-9_-]{1,64}$/.test(d))) e.nativeDevices = t('err.nativeDevices');
+  if (!(s.nativePublishSec >= 1 && s.nativePublishSec <= 3600)) e.nativePublishSec = t('err.nativePublishSec');
+  if (!(LANGUAGE_SETTINGS as readonly string[]).includes(s.language)) e.language = t('err.language');
   return e;
 }
 

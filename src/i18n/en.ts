@@ -311,6 +311,26 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'status.charging': "charging {power}",
   'status.discharging': "discharging {power}",
   'status.noReading': "no reading yet",
+  // Field errors (settings page, configuration errors)
+  'err.hoymilesEmail': "Enter the e-mail address of the S-Miles Home account.",
+  'err.apiUrl': "Use a URL starting with http:// or https://.",
+  'err.mqttUrl': "Use a broker address like 192.168.1.10, 192.168.1.10:1883 or mqtt://192.168.1.10:1883 (mqtt, mqtts, ws or wss).",
+  'err.baseTopic': "A topic without spaces, # or +, not starting or ending with /.",
+  'err.discoveryPrefix': "A topic without spaces, # or +, e.g. homeassistant.",
+  'err.discoveryPrefixSame': "Must differ from the base topic.",
+  'err.mqttCaFile': "No readable file at this path: give the CA certificate (PEM) of the broker.",
+  'err.intervalSecMin': "At least 3 seconds between live reads from the Hoymiles cloud.",
+  'err.mqttClientId': "Letters, digits, _ . - only (at most 64).",
+  'err.intervalSec': "Seconds between live reads: more than 0, at most 3600.",
+  'err.stationIntervalSec': "Seconds between energy reads: 1 to 86400.",
+  'err.lowSocThreshold': "A whole percentage from 0 to 100.",
+  'err.trayBattery': "The battery's serial number (letters and digits), or empty for the first battery.",
+  'err.stationIds': "Station ids are positive whole numbers, separated by commas.",
+  'err.source': "One of cloud, native or both.",
+  'err.nativeCompat': "Native compatibility publishing copies the battery's own topics; with the source \"{source}\" the app reads those topics, so it would read its own copies. Switch one of them off.",
+  'err.nativeDevices': "Serials or device ids (letters, digits, - and _), separated by commas.",
+  'err.nativePublishSec': "Seconds between re-publishes of live values from the feed: 1 to 3600.",
+  'err.language': "One of auto (the language of the system), en or de.",
 } as const;
 
 export type MessageKey = keyof typeof en;
