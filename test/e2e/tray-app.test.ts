@@ -196,4 +196,52 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
     expect(logFile).not.toContain(TEST_ACCOUNT.password);
     await w.close();
   }, 90_000);
+
+  test('speaks German with HOYMILES_TRAY_LANG=de: menu, numbers, notification', async () => {
+    Object.assign(cloud.station(), { soc: 57, batteryPower: 310 });
+    const deDir = mkdtempSync(join(tmpdir(), 'tray-app-e2e-de-'));
+    const env = {
+      ...desktop.env,
+      E2E: '1',
+      HOYMILES_TRAY_LANG: 'de',
+      HOYMILES_USER: TEST_ACCOUNT.email,
+      HOYMILES_PASSWORD: TEST_ACCOUNT.password,
+      HOYMILES_API_URL: cloud.url,
+      HOYMILES_TRAY_CONFIG_DIR: deDir,
+      HOYMILES_TRAY_LOG_DIR: join(deDir, 'logs'),
+      HOYMILES_TRAY_SECRETS: 'file',
+      MQTT_URL: broker.url,
+      REQUEST_INTERVAL_SECONDS: '0.5',
+      STATION_DATA_INTERVAL: '2',
+    };
+    try {
+      app = desktop.run(process.execPath, [BUNDLE], { cwd: tmpdir(), name: 'app-de', env });
+      await desktop.waitForIcon(15_000);
+      await app.waitForOutput('Tray started');
+      await desktop.openMenu();
+      // The eng model reads German letters except umlauts: the checks avoid them.
+      const text = normaliseOcr(await desktop.ocrMenu('de-01-menu'));
+      await desktop.screenshot(join(desktop.artifacts, 'de-01-screen.png'));
+      expect(text).toContain('ladezustand:57%');
+      expect(text).toMatch(/entl.dt310w/);
+      expect(text).toMatch(/solar[0o]w.netz6w.haus252w/);
+      expect(text).toMatch(/heute:\+0,29kwhgeladen,-0,64kwh/);
+      expect(text).toContain('temperatur:');
+      expect(text).toContain('anmqttsenden');
+      expect(text).toContain('einstellungen');
+      expect(text).not.toContain('stateofcharge');
+      await desktop.closeMenu();
+      // A notification in German; the log line says what was shown.
+      Object.assign(cloud.station(), { soc: 12, batteryPower: -245 });
+      await waitFor(() => desktop.notificationsLog().includes('Batterie schwach: 12 %'), 10_000, 'German notification on the D-Bus');
+      expect(desktop.notificationsLog()).toContain('Home East · MS-A2 …0529 liegt unter 15 % Ladezustand.');
+      const helperPid = trayHelperPid(app);
+      expect(await quitThroughMenu(desktop, app, helperPid, 'de-02-before-quit', 'Beenden')).toBe(0);
+      // Log lines stay English.
+      const logFile = readFileSync(join(deDir, 'logs', 'hoymiles-tray.log'), 'utf8');
+      expect(logFile).toContain('Tray started');
+    } finally {
+      rmSync(deDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -56,10 +56,10 @@ export function trayHelperPid(app: AppProcess): number {
  * Quit like a user: open the menu, click "Quit" by its OCR'd label. Resolves with the app's exit code once the
  * app has exited and its tray helper is gone too; rejects (with the app's output) when either lingers.
  */
-export async function quitThroughMenu(desktop: Desktop, app: AppProcess, helperPid: number, artifact = 'before-quit'): Promise<number | string> {
+export async function quitThroughMenu(desktop: Desktop, app: AppProcess, helperPid: number, artifact = 'before-quit', label = 'Quit'): Promise<number | string> {
   await desktop.openMenu();
   await desktop.ocrMenu(artifact);
-  if (!(await desktop.clickLabel('Quit'))) throw new Error('no "Quit" in the menu');
+  if (!(await desktop.clickLabel(label))) throw new Error(`no "${label}" in the menu`);
   const code = await Promise.race([
     app.exited,
     new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`still running after Quit:\n${app.output()}`)), 10_000)),
