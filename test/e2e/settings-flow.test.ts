@@ -299,4 +299,57 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     // The real config folder: exactly as before.
     expect(listing(configDir)).toEqual(before);
   }, 150_000);
+
+  test('in German when the system is (LANG=de_DE.UTF-8): first run, labels, status, chart; the Language setting switches to English', async () => {
+    const deConfig = join(work, 'de-config');
+    const seen = urls().length;
+    const de = desktop.run(process.execPath, [BUNDLE], { cwd: tmpdir(), name: 'de', env: appEnv(deConfig, { LANG: 'de_DE.UTF-8', LC_ALL: '', LC_MESSAGES: '' }) });
+    apps.push(de);
+    const url = await nextUrl(seen, 20_000);
+    const p = await openPage(url);
+    expect(await p.locator('html').getAttribute('lang')).toBe('de');
+    expect(await p.title()).toBe('Hoymiles Tray – Einstellungen');
+    await expect.poll(() => p.locator('#wizard').isVisible()).toBe(true);
+    expect(await text(p, '#wizard h2')).toBe('Willkommen: drei Schritte, und das Tray zeigt Ihre Batterie');
+    await p.fill('#wz-email', TEST_ACCOUNT.email);
+    await p.fill('#wz-password', TEST_ACCOUNT.password);
+    await p.click('#wz-test-login');
+    await expect.poll(() => text(p, '#wz-login-result'), { timeout: 15_000 }).toContain('Anmeldung funktioniert. 1 Batterie in 1 Anlage gefunden:');
+    await p.screenshot({ path: join(SHOTS, 'de-01-first-run.png'), fullPage: true });
+    await p.click('#wz-next-1');
+    await p.click('#wz-tray-only');
+    await expect.poll(() => text(p, '#wz-done'), { timeout: 30_000 }).toMatch(/^Fertig\. Hoymiles-Anmeldung: Angemeldet/);
+    await expect.poll(() => text(p, '#wz-tray'), { timeout: 10_000 }).toContain(`MS-A2 ${SN}: 57 %, lädt 245 W`);
+
+    // The full page in German: sections, labels, status panel, the chart's caption with German decimals.
+    await p.reload();
+    expect(await text(p, '#sec-account h2')).toBe('Hoymiles-Konto');
+    expect(await text(p, 'label[for="f-hoymilesPassword"]')).toBe('Passwort');
+    expect(await text(p, '#save')).toBe('Speichern');
+    expect(await text(p, '#sec-status dt >> nth=0')).toBe('Hoymiles-Anmeldung');
+    await expect.poll(() => text(p, '#st-cloud'), { timeout: ONE_POLL_MS * 2 }).toBe('Angemeldet; die Batterie wird gelesen.');
+    expect(await text(p, '#st-broker')).toBe('Senden ist aus: nur das Tray (kein Broker).');
+    // (the chart reads the history once a minute: the energy may still be a dash here)
+    await expect.poll(() => text(p, '#today'), { timeout: 10_000 }).toMatch(/^Heute: \+(–|\d+ Wh) geladen, −(–|\d+ Wh) entladen/);
+    expect(await text(p, '.legend')).toContain('Ladezustand');
+    // A field error in German.
+    await p.fill('#f-lowSocThreshold', '250');
+    await p.click('#save');
+    await expect.poll(() => text(p, '#err-lowSocThreshold')).toBe('Ein ganzer Prozentwert von 0 bis 100.');
+    expect(await text(p, '#status')).toBe('Nichts gespeichert: Bitte korrigieren Sie die markierten Felder.');
+    await p.screenshot({ path: join(SHOTS, 'de-02-page.png'), fullPage: true });
+
+    // The Language setting wins over the system: English after a save.
+    await p.fill('#f-lowSocThreshold', '15');
+    await p.selectOption('#f-language', 'en');
+    await p.click('#save');
+    await expect.poll(() => text(p, '#status'), { timeout: 30_000 }).toMatch(/^Einstellungen gespeichert\./);
+    expect(JSON.parse(readFileSync(join(deConfig, 'config.json'), 'utf8')).language).toBe('en');
+    await p.reload();
+    expect(await p.locator('html').getAttribute('lang')).toBe('en');
+    expect(await text(p, '#sec-account h2')).toBe('Hoymiles account');
+    await p.close();
+    de.kill('SIGTERM');
+    await de.exited;
+  }, 150_000);
 });
