@@ -3,6 +3,7 @@
  * sources (cloud poller, the battery's own feed, or both combined) → sinks (MQTT publisher here; tray and
  * notifier attach to `source` too).
  */
+import { isLanguage, language, type Language } from '../i18n/index.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { argon2InChildProcess } from '../cloud/argon2-process.js';
@@ -24,6 +25,9 @@ import { NativeControls, isNativeControlKey, type NativeControlsOptions } from '
 import { NativeSource, type NativeSourceOptions } from '../native/source.js';
 
 declare const __APP_VERSION__: string | undefined;
+/** The state-store key holding the language of the Home Assistant entity names. */
+export const ENTITY_LANGUAGE_KEY = 'discovery.language';
+
 export const APP_VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
 
 export interface StateStore extends KeyValueStore {
@@ -258,7 +262,15 @@ export function createBridge(d: BridgeDeps): Bridge {
     }
     const ctl = controls;
     const nctl = nativeControls;
+    // Entity names in the language of the first discovery, kept: an OS or setting change later must not rename
+    // entities in Home Assistant (README: how to switch).
+    let names = state.get<string>(ENTITY_LANGUAGE_KEY);
+    if (!names || !isLanguage(names)) {
+      names = language();
+      if (s.discoveryEnabled) state.set(ENTITY_LANGUAGE_KEY, names);
+    }
     publisher = new MqttPublisher({
+      entityLanguage: names as Language,
       connection: conn,
       base: s.baseTopic,
       prefix: s.discoveryPrefix,

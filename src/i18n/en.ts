@@ -331,6 +331,21 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'err.nativeDevices': "Serials or device ids (letters, digits, - and _), separated by commas.",
   'err.nativePublishSec': "Seconds between re-publishes of live values from the feed: 1 to 3600.",
   'err.language': "One of auto (the language of the system), en or de.",
+  // Home Assistant entity names (the language of the first discovery)
+  'ha.soc': "State of charge",
+  'ha.battery_power': "Battery power",
+  'ha.battery_status': "Battery status",
+  'ha.battery_temperature': "Battery temperature",
+  'ha.charge_energy_today': "Charged today",
+  'ha.discharge_energy_today': "Discharged today",
+  'ha.pv_power': "PV power",
+  'ha.grid_power': "Grid power",
+  'ha.load_power': "Load power",
+  'ha.cloud': "Cloud connection",
+  'ha.last_update': "Last update",
+  'ha.battery_voltage': "Battery voltage",
+  'ha.battery_current': "Battery current",
+  'ha.wifi_signal': "Wi-Fi signal",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -6,10 +6,16 @@
  */
 import type { BatteryReading } from '../core/snapshot.js';
 import { sanitizeId, topics } from './topics.js';
+import { t, type Language, type MessageKey } from '../i18n/index.js';
 
 export interface DiscoveryContext {
   base: string;
   appVersion: string;
+  /**
+   * The language of the entity names: the one of the first discovery, kept in the state store by the app (a
+   * later change of the OS language must not rename entities in Home Assistant). Default English.
+   */
+  language?: Language;
   /** Extra components (controls) contributed by other features. */
   extraComponents?: (sn: string) => Record<string, Record<string, unknown>>;
 }
@@ -32,9 +38,9 @@ const ENERGY = { device_class: 'energy', state_class: 'total_increasing', unit_o
 
 /** Diagnostics only the battery's own feed gives: announced once a battery has them. */
 const FEED_SENSORS = [
-  ['batteryVoltage', 'battery_voltage', 'Battery voltage', { device_class: 'voltage', unit_of_measurement: 'V', suggested_display_precision: 1 }],
-  ['batteryCurrent', 'battery_current', 'Battery current', { device_class: 'current', unit_of_measurement: 'A', suggested_display_precision: 1 }],
-  ['signal', 'wifi_signal', 'Wi-Fi signal', { device_class: 'signal_strength', unit_of_measurement: 'dBm', enabled_by_default: false }],
+  ['batteryVoltage', 'battery_voltage', 'ha.battery_voltage', { device_class: 'voltage', unit_of_measurement: 'V', suggested_display_precision: 1 }],
+  ['batteryCurrent', 'battery_current', 'ha.battery_current', { device_class: 'current', unit_of_measurement: 'A', suggested_display_precision: 1 }],
+  ['signal', 'wifi_signal', 'ha.wifi_signal', { device_class: 'signal_strength', unit_of_measurement: 'dBm', enabled_by_default: false }],
 ] as const;
 
 /** What discoveryPayload reads from a reading, as a short string: the publisher rebuilds discovery only when it changes. */
@@ -48,38 +54,39 @@ export function discoveryPayload(
 ): Record<string, unknown> {
   const sn = b.sn;
   const id = topics.deviceId(sn);
+  const n = (key: MessageKey) => t(key, undefined, ctx.language ?? 'en');
   const components: Record<string, Component> = {
-    soc: sensor(sn, 'soc', 'State of charge', { device_class: 'battery', state_class: 'measurement', unit_of_measurement: '%', suggested_display_precision: 0 }),
-    battery_power: sensor(sn, 'battery_power', 'Battery power', POWER),
-    battery_status: sensor(sn, 'battery_status', 'Battery status', { device_class: 'enum', options: ['standby', 'charge', 'discharge', 'lock'] }),
-    battery_temperature: sensor(sn, 'battery_temperature', 'Battery temperature', {
+    soc: sensor(sn, 'soc', n('ha.soc'), { device_class: 'battery', state_class: 'measurement', unit_of_measurement: '%', suggested_display_precision: 0 }),
+    battery_power: sensor(sn, 'battery_power', n('ha.battery_power'), POWER),
+    battery_status: sensor(sn, 'battery_status', n('ha.battery_status'), { device_class: 'enum', options: ['standby', 'charge', 'discharge', 'lock'] }),
+    battery_temperature: sensor(sn, 'battery_temperature', n('ha.battery_temperature'), {
       device_class: 'temperature',
       state_class: 'measurement',
       unit_of_measurement: '°C',
       suggested_display_precision: 1,
       entity_category: 'diagnostic',
     }),
-    charge_energy_today: sensor(sn, 'charge_energy_today', 'Charged today', ENERGY),
-    discharge_energy_today: sensor(sn, 'discharge_energy_today', 'Discharged today', ENERGY),
-    pv_power: sensor(sn, 'pv_power', 'PV power', POWER),
-    grid_power: sensor(sn, 'grid_power', 'Grid power', POWER),
-    load_power: sensor(sn, 'load_power', 'Load power', POWER),
+    charge_energy_today: sensor(sn, 'charge_energy_today', n('ha.charge_energy_today'), ENERGY),
+    discharge_energy_today: sensor(sn, 'discharge_energy_today', n('ha.discharge_energy_today'), ENERGY),
+    pv_power: sensor(sn, 'pv_power', n('ha.pv_power'), POWER),
+    grid_power: sensor(sn, 'grid_power', n('ha.grid_power'), POWER),
+    load_power: sensor(sn, 'load_power', n('ha.load_power'), POWER),
     cloud: {
       platform: 'binary_sensor',
       unique_id: `${id}_cloud`,
       default_entity_id: `binary_sensor.msa2_${sanitizeId(sn)}_cloud`,
-      name: 'Cloud connection',
+      name: n('ha.cloud'),
       device_class: 'connectivity',
       entity_category: 'diagnostic',
       // Only the bridge's availability: shows *why* the other entities are unavailable.
       availability: [{ topic: topics.bridgeState(ctx.base) }],
       value_template: "{{ 'ON' if value_json.cloud_online else 'OFF' }}",
     },
-    last_update: sensor(sn, 'last_update', 'Last update', { device_class: 'timestamp', entity_category: 'diagnostic', enabled_by_default: false }),
+    last_update: sensor(sn, 'last_update', n('ha.last_update'), { device_class: 'timestamp', entity_category: 'diagnostic', enabled_by_default: false }),
     ...Object.fromEntries(
       FEED_SENSORS.filter(([field]) => b[field] !== undefined).map(([, key, name, extra]) => [
         key,
-        sensor(sn, key, name, { state_class: 'measurement', entity_category: 'diagnostic', ...extra }),
+        sensor(sn, key, n(name), { state_class: 'measurement', entity_category: 'diagnostic', ...extra }),
       ]),
     ),
     ...(ctx.extraComponents?.(sn) ?? {}),

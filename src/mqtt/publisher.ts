@@ -38,6 +38,8 @@ export interface PublisherOptions {
    * when something it depends on changed, not on every cycle.
    */
   extraComponentsKey?: (sn: string) => string;
+  /** The language of the entity names (see DiscoveryContext.language). */
+  entityLanguage?: DiscoveryContext['language'];
   extraState?: (sn: string) => Record<string, unknown> | undefined;
   onCommand?: (sn: string, key: string, payload: string, packet: IPublishPacket) => void;
   now?: () => number;
@@ -212,7 +214,7 @@ export class MqttPublisher {
     const key = this.o.extraComponentsKey;
     const inputs = key ? `${discoveryInputs(b)}|${key(b.sn)}` : undefined;
     if (inputs !== undefined && this.lastDiscoveryInputs.get(b.sn) === inputs) return;
-    const payload = JSON.stringify(discoveryPayload(b, { base: this.o.base, appVersion: this.o.appVersion, extraComponents: this.o.extraComponents }));
+    const payload = JSON.stringify(discoveryPayload(b, { base: this.o.base, appVersion: this.o.appVersion, extraComponents: this.o.extraComponents, language: this.o.entityLanguage }));
     if (this.lastDiscovery.get(b.sn) !== payload) {
       if (!this.o.connection.publish(topics.discovery(this.o.prefix, b.sn), payload, { retain: true, qos: 1 })) return;
       this.lastDiscovery.set(b.sn, payload);
