@@ -111,8 +111,9 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
   });
   const refreshTray = () => tray?.update(state());
   /** A notification with the tray's current icon (the app's icon, showing the battery's state). */
-  const notify = (title: string, message: string, spec: IconSpec = iconSpec(state())) => {
-    log.info(`notification: ${title}: ${message}`);
+  /** `logText`: the English words for the log (log lines stay English); default the shown ones. */
+  const notify = (title: string, message: string, spec: IconSpec = iconSpec(state()), logText = `${title}: ${message}`) => {
+    log.info(`notification: ${logText}`);
     const icon = writeNotificationIcon(spec, cacheDir(), log);
     void notifier.notify(title, message, icon);
   };
@@ -143,7 +144,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       if (snap.problem && snap.problem.code !== 'no-credentials' && snap.problem.message !== lastProblem?.text) noteProblem(snap.problem.message);
       history.onSnapshot(snap);
       refreshTray();
-      for (const a of alerts.evaluate(snap)) notify(a.title, a.message);
+      for (const a of alerts.evaluate(snap)) notify(a.title, a.message, undefined, a.logText);
     });
     b.connection?.on('status', (p) => {
       noteProblem(p);

@@ -8,12 +8,20 @@
  */
 import { batteryName } from '../core/names.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
-import { formatNumber, t } from '../i18n/index.js';
+import { formatNumber, t, type MessageKey, type Params } from '../i18n/index.js';
+
+/** An alert in the user's language, with its English twin for the log. */
+function alert(kind: Alert['kind'], title: [MessageKey, Params?], message: [MessageKey, Params?] | string): Alert {
+  const msg = (lang?: 'en') => (typeof message === 'string' ? message : t(message[0], message[1], lang));
+  return { kind, title: t(title[0], title[1]), message: msg(), logText: `${t(title[0], title[1], 'en')}: ${msg('en')}` };
+}
 
 export interface Alert {
   kind: 'low-soc' | 'full' | 'login-failed' | 'restored';
   title: string;
   message: string;
+  /** Title and message in English, for the log (log lines stay English). */
+  logText: string;
 }
 
 export interface AlertOptions {
@@ -47,11 +55,11 @@ export class AlertPolicy {
       this.loginStreak = true;
       if (this.options.login) {
         this.failureNotified = true;
-        out.push({ kind: 'login-failed', title: t('notify.loginFailed'), message: loginProblem.message });
+        out.push(alert('login-failed', ['notify.loginFailed'], loginProblem.message));
       }
     } else if (!s.problem && this.loginStreak && s.lastSuccess !== undefined) {
       this.loginStreak = false;
-      if (this.failureNotified && this.options.login) out.push({ kind: 'restored', title: t('notify.restored'), message: t('notify.restoredText') });
+      if (this.failureNotified && this.options.login) out.push(alert('restored', ['notify.restored'], ['notify.restoredText']));
       this.failureNotified = false;
     }
 
@@ -62,14 +70,14 @@ export class AlertPolicy {
       if (b.soc < threshold && !this.lowNotified.has(b.sn)) {
         this.lowNotified.add(b.sn);
         if (this.options.lowSoc) {
-          out.push({ kind: 'low-soc', title: t('notify.low', { soc: `${formatNumber(soc)} %` }), message: t('notify.lowText', { name: batteryName(b), threshold: `${formatNumber(threshold)} %` }) });
+          out.push(alert('low-soc', ['notify.low', { soc: `${formatNumber(soc)} %` }], ['notify.lowText', { name: batteryName(b), threshold: `${formatNumber(threshold)} %` }]));
         }
       } else if (b.soc > threshold + LOW_SOC_HYSTERESIS) {
         this.lowNotified.delete(b.sn);
       }
       if (soc >= 100 && !this.fullNotified.has(b.sn)) {
         this.fullNotified.add(b.sn);
-        if (this.options.full) out.push({ kind: 'full', title: t('notify.full', { soc: `${formatNumber(100)} %` }), message: t('notify.fullText', { name: batteryName(b) }) });
+        if (this.options.full) out.push(alert('full', ['notify.full', { soc: `${formatNumber(100)} %` }], ['notify.fullText', { name: batteryName(b) }]));
       } else if (soc <= 100 - FULL_REARM_POINTS) {
         this.fullNotified.delete(b.sn);
       }

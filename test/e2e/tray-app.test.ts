@@ -235,6 +235,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
       Object.assign(cloud.station(), { soc: 12, batteryPower: -245 });
       await waitFor(() => desktop.notificationsLog().includes('Batterie schwach: 12 %'), 10_000, 'German notification on the D-Bus');
       expect(desktop.notificationsLog()).toContain('Home East · MS-A2 …0529 liegt unter 15 % Ladezustand.');
+      await app.waitForOutput('notification: Battery low: 12 %: Home East · MS-A2 …0529 is below 15 % state of charge.', 5_000); // the log: English
       const helperPid = trayHelperPid(app);
       expect(await quitThroughMenu(desktop, app, helperPid, 'de-02-before-quit', 'Beenden')).toBe(0);
       // Log lines stay English.

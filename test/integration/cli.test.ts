@@ -135,5 +135,18 @@ describe('the login hash helper (the built app hashes Argon2id in a child of its
     const bad = spawnSync(process.execPath, [BUNDLE, '--argon2-child'], { input: 'not json', encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
+describe('hoymiles-tray --help in the user language', () => {
+  it('German from HOYMILES_TRAY_LANG or LANG, English otherwise; a language without a catalog is a configuration error', async () => {
+    const de = await run(['--help'], env({ HOYMILES_TRAY_LANG: 'de' }));
+    expect(de.code).toBe(0);
+    expect(de.out).toContain('Aufruf: hoymiles-tray');
+    expect(de.out).toContain('--once       einmal abfragen');
+    const fromLang = await run(['--help'], env({ LANG: 'de_AT.UTF-8' }));
+    expect(fromLang.out).toContain('Aufruf: hoymiles-tray');
+    const en = await run(['--help'], env({ LANG: 'fr_FR.UTF-8' }));
+    expect(en.out).toContain('Usage: hoymiles-tray');
+    const bad = await run(['--once'], env({ HOYMILES_TRAY_LANG: 'fr' }));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('HOYMILES_TRAY_LANG="fr" is not valid');
   });
 });

@@ -18,7 +18,7 @@ describe('notification policy', () => {
     expect(p.evaluate(snap(16))).toEqual([]);
     expect(p.evaluate(snap(14))).toEqual([]); // no flapping around the threshold
     expect(p.evaluate(snap(21))).toEqual([]);
-    expect(p.evaluate(snap(13))[0]).toEqual({ kind: 'low-soc', title: 'Battery low: 13 %', message: 'Home East · MS-A2 …0529 is below 15 % state of charge.' });
+    expect(p.evaluate(snap(13))[0]).toMatchObject({ kind: 'low-soc', title: 'Battery low: 13 %', message: 'Home East · MS-A2 …0529 is below 15 % state of charge.' });
   });
   it('"connection restored" only after a failure was notified: never at first start, never after a silent failure', () => {
     const p = new AlertPolicy({ lowSocThreshold: 15, lowSoc: true, login: true });
@@ -38,7 +38,7 @@ describe('notification policy', () => {
     expect(off.evaluate(snap(100))).toEqual([]);
     const p = new AlertPolicy({ lowSocThreshold: 15, lowSoc: true, login: true, full: true });
     expect(p.evaluate(snap(99))).toEqual([]);
-    expect(p.evaluate(snap(100))).toEqual([{ kind: 'full', title: 'Battery full: 100 %', message: 'Home East · MS-A2 …0529 is fully charged.' }]);
+    expect(p.evaluate(snap(100))).toMatchObject([{ kind: 'full', title: 'Battery full: 100 %', message: 'Home East · MS-A2 …0529 is fully charged.' }]);
     expect(p.evaluate(snap(100))).toEqual([]);
     expect(p.evaluate(snap(95))).toEqual([]);
     expect(p.evaluate(snap(100))).toEqual([]); // dropped only 5

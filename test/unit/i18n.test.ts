@@ -93,6 +93,8 @@ describe('the German tray', () => {
     const p = new AlertPolicy({ lowSocThreshold: 15, lowSoc: true, login: true, full: true });
     const [low] = p.evaluate({ batteries: [{ ...battery, soc: 12 }], cycles: 1 });
     expect(low).toMatchObject({ title: 'Batterie schwach: 12 %', message: 'Zuhause · MS-A2 …0529 liegt unter 15 % Ladezustand.' });
+    // The log keeps English.
+    expect(low!.logText).toBe('Battery low: 12 %: Zuhause · MS-A2 …0529 is below 15 % state of charge.');
   });
 });
 
