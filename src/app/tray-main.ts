@@ -223,7 +223,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       },
       secretStorageNote:
         o.stores.secrets.kind === 'file'
-          ? `No OS keychain was found: passwords are kept in a file readable only by you (${o.stores.dir}).`
+          ? t('page.note.noKeychain', { dir: o.stores.dir })
           : undefined,
     });
     await openInBrowser((await settingsPage).url, log, field);

@@ -334,4 +334,12 @@ NATIVE_DEVICES, NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). Alle 
   'ha.battery_voltage': "Batteriespannung",
   'ha.battery_current': "Batteriestrom",
   'ha.wifi_signal': "WLAN-Signal",
+  'page.note.noKeychain': "Kein Schlüsselbund des Systems gefunden: Passwörter liegen in einer Datei, die nur Sie lesen können ({dir}).",
+  'page.note.fileSecrets': "Passwörter liegen in einer Datei, die nur Sie lesen können (kein Schlüsselbund gefunden).",
+  'page.err.noSetting': "Diese Batterie-Einstellung gibt es nicht.",
+  'page.err.onOff': "Wählen Sie an oder aus.",
+  'page.err.number': "Geben Sie eine Zahl ein.",
+  'page.err.noLog': "Es gibt keine Protokolldatei.",
+  'page.err.internal': "In der App ist etwas schiefgegangen; siehe ihr Protokoll.",
+  'page.js.asOf': "Stand",
 };

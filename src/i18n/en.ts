@@ -346,6 +346,15 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'ha.battery_voltage': "Battery voltage",
   'ha.battery_current': "Battery current",
   'ha.wifi_signal': "Wi-Fi signal",
+  // Settings server
+  'page.note.noKeychain': "No OS keychain was found: passwords are kept in a file readable only by you ({dir}).",
+  'page.note.fileSecrets': "Passwords are stored in a file readable only by you (no keychain found).",
+  'page.err.noSetting': "There is no such battery setting.",
+  'page.err.onOff': "Choose on or off.",
+  'page.err.number': "Enter a number.",
+  'page.err.noLog': "There is no log file.",
+  'page.err.internal': "Something went wrong in the app; see its log.",
+  'page.js.asOf': "as of",
 } as const;
 
 export type MessageKey = keyof typeof en;

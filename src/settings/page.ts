@@ -440,7 +440,7 @@ const JS = `
     document.getElementById('st-version').textContent = s.version + (s.demo ? ' (demo)' : '');
     document.getElementById('st-log').textContent = s.logPath || 'no log file';
     var now = new Date();
-    document.getElementById('st-updated').textContent = '\u00b7 as of ' + String(now.getHours()).padStart(2,'0') + ':' + String(now.getMinutes()).padStart(2,'0') + ':' + String(now.getSeconds()).padStart(2,'0');
+    document.getElementById('st-updated').textContent = '\u00b7 ' + tr('page.js.asOf') + ' ' + String(now.getHours()).padStart(2,'0') + ':' + String(now.getMinutes()).padStart(2,'0') + ':' + String(now.getSeconds()).padStart(2,'0');
   }
   var statusListeners = [];
   function pollStatus(){

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ConfigStore } from '../config/store.js';
 import { ENV_VARS, settingsFromEnv } from '../config/env.js';
+import { t } from '../i18n/index.js';
 import type { SecretStore } from '../config/secrets.js';
 import { DEFAULTS, normalizeBrokerUrl, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
 import type { StationControlsView } from '../controls/battery-controls.js';
@@ -224,7 +225,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     }
     const notes: PageState['notes'] = [];
     if (opts.store.warning) notes.push({ level: 'warn', text: opts.store.warning });
-    const storageNote = opts.secretStorageNote ?? (opts.secrets.kind === 'file' ? 'Passwords are stored in a file readable only by you (no keychain found).' : undefined);
+    const storageNote = opts.secretStorageNote ?? (opts.secrets.kind === 'file' ? t('page.note.fileSecrets') : undefined);
     if (storageNote) notes.push({ level: 'info', text: storageNote });
     const fixed: PageState['fixed'] = {};
     for (const k of Object.keys(fixedValues) as (keyof Settings)[]) if (!env[k]) fixed[k] = opts.fixed!.reason;
@@ -255,10 +256,10 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
   /** POST /api/control {sn, key, value}: validated here with the setting's range, then written and confirmed. */
   async function control(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
     const stations = controlStations();
-    if (!opts.controls || !stations) return { status: 409, json: { ok: false, error: 'Battery control is not available right now.' } };
+    if (!opts.controls || !stations) return { status: 409, json: { ok: false, error: t('page.ctl.unavailable') } };
     const sn = typeof body.sn === 'string' ? body.sn : '';
     const key = typeof body.key === 'string' && (SETTING_KEYS as readonly string[]).includes(body.key) ? (body.key as SettingKey) : undefined;
-    if (!key) return { status: 422, json: { ok: false, error: 'There is no such battery setting.' } };
+    if (!key) return { status: 422, json: { ok: false, error: t('page.err.noSetting') } };
     const st = stations.find((x) => x.sn === sn) ?? (sn ? stations.find((x) => sanitizeId(x.sn) === sanitizeId(sn)) : undefined);
     if (!st) return { status: 422, json: { ok: false, error: `Battery ${sn || '(none)'} has no controls (not found, or not read yet).` } };
     const view = st.settings.find((v) => v.key === key);
@@ -268,11 +269,11 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     if (key === 'grid_charging') {
       const raw = body.value;
       const parsed = typeof raw === 'boolean' ? ({ ok: true, value: raw } as const) : parseSwitch(String(raw ?? '').trim().toUpperCase());
-      if (!parsed.ok) return { status: 422, json: { ok: false, error: 'Choose on or off.' } };
+      if (!parsed.ok) return { status: 422, json: { ok: false, error: t('page.err.onOff') } };
       value = parsed.value;
     } else {
       const raw = typeof body.value === 'number' ? String(body.value) : typeof body.value === 'string' ? body.value : '';
-      if (!raw.trim()) return { status: 422, json: { ok: false, error: 'Enter a number.' } };
+      if (!raw.trim()) return { status: 422, json: { ok: false, error: t('page.err.number') } };
       const parsed = parseNumber(raw.trim(), controlRange(view)!, controlUnit(key));
       if (!parsed.ok) return { status: 422, json: { ok: false, error: `${parsed.reason.charAt(0).toUpperCase()}${parsed.reason.slice(1)}.` } };
       value = parsed.value;
@@ -283,7 +284,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       await opts.controls.set(st.sn, key, value);
     } catch (err) {
       log.info(`Settings page: the change of the ${view.label.toLowerCase()} failed`, err);
-      return { status: 200, json: { ok: false, error: redact(err instanceof Error ? err.message : String(err)) || 'The change failed.' } };
+      return { status: 200, json: { ok: false, error: redact(err instanceof Error ? err.message : String(err)) || t('page.js.changeFailed') } };
     }
     // What the cloud confirmed (the controls only keep confirmed values).
     const after = controlStations()?.find((x) => x.sn === st.sn)?.settings.find((v) => v.key === key)?.value;
@@ -464,7 +465,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       '/api/test-mqtt': testMqtt,
       '/api/control': control,
       '/api/open-log': async () => {
-        if (!opts.openLog) return { status: 404, json: { ok: false, error: 'There is no log file.' } };
+        if (!opts.openLog) return { status: 404, json: { ok: false, error: t('page.err.noLog') } };
         opts.openLog();
         return { status: 200, json: { ok: true } };
       },
@@ -480,7 +481,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     handle(req, res).catch((err) => {
       if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message });
       log.error('Settings page: request failed', err);
-      if (!res.headersSent) sendJson(res, 500, { error: 'Something went wrong in the app; see its log.' });
+      if (!res.headersSent) sendJson(res, 500, { error: t('page.err.internal') });
       else res.destroy();
     });
   });
