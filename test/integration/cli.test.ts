@@ -135,6 +135,9 @@ describe('the login hash helper (the built app hashes Argon2id in a child of its
     const bad = spawnSync(process.execPath, [BUNDLE, '--argon2-child'], { input: 'not json', encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
+  });
+});
+
 describe('hoymiles-tray --help in the user language', () => {
   it('German from HOYMILES_TRAY_LANG or LANG, English otherwise; a language without a catalog is a configuration error', async () => {
     const de = await run(['--help'], env({ HOYMILES_TRAY_LANG: 'de' }));
