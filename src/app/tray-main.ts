@@ -105,7 +105,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
     feedControls: bridge.nativeControls ? snapshot.batteries.flatMap((b) => bridge.nativeControls!.view(b.sn) ?? []) : undefined,
     controlError: controlError ?? bridge.controls?.lastControlError ?? bridge.nativeControls?.lastControlError,
     autostart: autostartOn,
-    autostartBlocked: o.demo ? 'not in the demo' : undefined,
+    autostartBlocked: o.demo ? t('menu.notInDemo') : undefined,
     demo: !!o.demo,
     logPath: o.logPath,
   });
@@ -202,7 +202,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       secrets: o.stores.secrets,
       logger: log.child('settings'),
       envOverrides: o.fromEnv,
-      fixed: o.demo ? { values: o.demo.fixed, reason: 'Fixed in the demo: the simulated account and the built-in broker.' } : undefined,
+      fixed: o.demo ? { values: o.demo.fixed, reason: t('page.demoFixed') } : undefined,
       testLogin,
       testMqtt,
       onSaved: (s) => {
@@ -216,7 +216,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       // Read `bridge` at call time: the page outlives bridges rebuilt after a save.
       controls: {
         stations: () => {
-          if (!bridge.controls) throw new Error('Battery control needs MQTT publishing to be set up.');
+          if (!bridge.controls) throw new Error(t('page.err.needsMqtt'));
           return bridge.controls.stations();
         },
         set: runControl,
@@ -426,7 +426,7 @@ export function testMqtt(url: string, user: string, password: string, listenMs =
       if (err) reject(err);
       else resolve({ found: [...found].sort() });
     };
-    const timer = setTimeout(() => done(new Error('The broker did not answer within 6 seconds.')), 6_000);
+    const timer = setTimeout(() => done(new Error(t('page.err.brokerSilent'))), 6_000);
     client.on('message', (topic) => {
       const t = classifyTopic(topic);
       if (t && (t.what === 'announce' || t.what === 'state') && found.size < MAX_UNITS) found.add(t.dev);

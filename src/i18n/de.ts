@@ -342,4 +342,8 @@ NATIVE_DEVICES, NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). Alle 
   'page.err.noLog': "Es gibt keine Protokolldatei.",
   'page.err.internal': "In der App ist etwas schiefgegangen; siehe ihr Protokoll.",
   'page.js.asOf': "Stand",
+  'menu.notInDemo': "nicht in der Demo",
+  'page.demoFixed': "In der Demo fest: das simulierte Konto und der eingebaute Broker.",
+  'page.err.needsMqtt': "Die Batteriesteuerung braucht eingerichtetes Senden an MQTT.",
+  'page.err.brokerSilent': "Der Broker hat binnen 6 Sekunden nicht geantwortet.",
 };

@@ -355,6 +355,10 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'page.err.noLog': "There is no log file.",
   'page.err.internal': "Something went wrong in the app; see its log.",
   'page.js.asOf': "as of",
+  'menu.notInDemo': "not in the demo",
+  'page.demoFixed': "Fixed in the demo: the simulated account and the built-in broker.",
+  'page.err.needsMqtt': "Battery control needs MQTT publishing to be set up.",
+  'page.err.brokerSilent': "The broker did not answer within 6 seconds.",
 } as const;
 
 export type MessageKey = keyof typeof en;
