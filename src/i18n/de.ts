@@ -346,4 +346,5 @@ NATIVE_DEVICES, NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). Alle 
   'page.demoFixed': "In der Demo fest: das simulierte Konto und der eingebaute Broker.",
   'page.err.needsMqtt': "Die Batteriesteuerung braucht eingerichtetes Senden an MQTT.",
   'page.err.brokerSilent': "Der Broker hat binnen 6 Sekunden nicht geantwortet.",
+  'page.js.stationId': 'Anlage {id}',
 };

@@ -359,6 +359,7 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'page.demoFixed': "Fixed in the demo: the simulated account and the built-in broker.",
   'page.err.needsMqtt': "Battery control needs MQTT publishing to be set up.",
   'page.err.brokerSilent': "The broker did not answer within 6 seconds.",
+  'page.js.stationId': 'station {id}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -651,7 +651,7 @@ const JS = `
       st.forEach(function(s){
         var li = document.createElement('li');
         var b = document.createElement('strong'); b.textContent = s.name; li.appendChild(b);
-        li.appendChild(document.createTextNode(' (station ' + s.sid + ')'));
+        li.appendChild(document.createTextNode(' (' + tr('page.js.stationId', {id: s.sid}) + ')'));
         var bat = document.createElement('div'); bat.className = 'muted';
         bat.textContent = s.batteries.length ? tr('page.js.batteryList', {list: s.batteries.join(', ')}) : tr('page.js.noBatteryHere');
         li.appendChild(bat); ul.appendChild(li);
@@ -748,7 +748,7 @@ const JS = `
         out.appendChild(el('div', '', tr('page.js.loginFound', {batteries: tr(n === 1 ? 'page.js.battery1' : 'page.js.batteries', {n: n}), stations: tr(st.length === 1 ? 'page.js.station1' : 'page.js.stations', {n: st.length})})));
         var ul = el('ul');
         st.forEach(function(s){
-          var li = el('li'); li.appendChild(el('strong', '', s.name)); li.appendChild(document.createTextNode(' (station ' + s.sid + ')'));
+          var li = el('li'); li.appendChild(el('strong', '', s.name)); li.appendChild(document.createTextNode(' (' + tr('page.js.stationId', {id: s.sid}) + ')'));
           li.appendChild(el('div', 'muted', s.batteries.length ? 'MS-A2 ' + s.batteries.join(', MS-A2 ') : tr('page.js.noBatteryHere')));
           ul.appendChild(li);
         });

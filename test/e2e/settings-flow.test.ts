@@ -311,10 +311,14 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     expect(await p.title()).toBe('Hoymiles Tray – Einstellungen');
     await expect.poll(() => p.locator('#wizard').isVisible()).toBe(true);
     expect(await text(p, '#wizard h2')).toBe('Willkommen: drei Schritte, und das Tray zeigt Ihre Batterie');
-    await p.fill('#wz-email', TEST_ACCOUNT.email);
-    await p.fill('#wz-password', TEST_ACCOUNT.password);
+    // The account as the fake cloud has it now (the status panel test above changed its password).
+    const account = cloud.accounts[0]!;
+    await p.fill('#wz-email', account.email);
+    await p.fill('#wz-password', account.password);
     await p.click('#wz-test-login');
     await expect.poll(() => text(p, '#wz-login-result'), { timeout: 15_000 }).toContain('Anmeldung funktioniert. 1 Batterie in 1 Anlage gefunden:');
+    expect(await text(p, '#wz-login-result')).toContain('(Anlage ');
+    expect(await text(p, '#st-updated')).toMatch(/^· Stand \d\d:\d\d:\d\d$/);
     await p.screenshot({ path: join(SHOTS, 'de-01-first-run.png'), fullPage: true });
     await p.click('#wz-next-1');
     await p.click('#wz-tray-only');
