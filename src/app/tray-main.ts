@@ -157,7 +157,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
       if (modeAsked.get(sn) !== mode) return;
       modeAsked.delete(sn);
       controlNotice = confirmedNotice(emsModeWords(mode), Date.now());
-      notify(emsModeWords(mode), `${nameOf(sn)} confirmed the change.`);
+      notify(emsModeWords(mode), t('notify.confirmedText', { name: nameOf(sn) }));
       refreshTray();
     });
     b.controls?.on('control-error', refreshTray);
@@ -322,7 +322,7 @@ export async function runTray(o: TrayOptions): Promise<TrayHandle> {
             modeAsked.set(sn, mode);
           } catch (e) {
             controlError = (e as Error).message;
-            notify(`${emsModeWords(mode)}: not done`, `${nameOf(sn)}: ${controlError}`.slice(0, 240));
+            notify(t('notify.notDone', { setting: emsModeWords(mode) }), `${nameOf(sn)}: ${controlError}`.slice(0, 240));
           }
           refreshTray();
         },

@@ -360,6 +360,23 @@ NATIVE_PUBLISH_SECONDS, HOYMILES_TRAY_LANG (en, de, auto). See README.md for all
   'page.err.needsMqtt': "Battery control needs MQTT publishing to be set up.",
   'page.err.brokerSilent': "The broker did not answer within 6 seconds.",
   'page.js.stationId': 'station {id}',
+  // Control through the battery's own feed
+  'feed.general': "Self-consumption",
+  'feed.mqtt_ctrl': "MQTT control",
+  'feed.tou_plan': "Time of use",
+  'feed.emsMode': "EMS mode {mode}",
+  'feed.header': "EMS mode of {dev}",
+  'feed.sentTip': "Sent; waiting for the battery's feed to confirm it (up to 5 minutes)",
+  'feed.switchTip': "Switch {dev} to {mode}: click, then confirm",
+  'feed.noSetpoint': "Power setpoint: none",
+  'feed.setpoint': "Power setpoint {power}: clear",
+  'feed.setTip': "Set a setpoint from Home Assistant (MQTT control mode)",
+  'feed.clearTip': "Re-sent every 30 s; click, then confirm, to stop (the battery returns to self-consumption within a minute)",
+  'feed.switchTo': "Switch to {mode}",
+  'feed.clear': "Clear the power setpoint",
+  'feed.sendNow': "Send the EMS mode {mode} to {dev} now",
+  'feed.stopNow': "Stop re-sending the power setpoint of {dev} now",
+  'feed.leave': "Leave the battery as it is",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -9,16 +9,23 @@ import type { NativeControlView } from '../native/controls.js';
 import { EMS_MODES, type EmsMode } from '../native/parse.js';
 import type { MenuRow } from './menu-model.js';
 import type { PendingChange } from './types.js';
+import { t, type MessageKey } from '../i18n/index.js';
 
-export const EMS_MODE_WORDS: Record<EmsMode, string> = {
-  general: 'Self-consumption',
-  mqtt_ctrl: 'MQTT control',
-  tou_plan: 'Time of use',
+const EMS_MODE_KEYS: Record<EmsMode, MessageKey> = {
+  general: 'feed.general',
+  mqtt_ctrl: 'feed.mqtt_ctrl',
+  tou_plan: 'feed.tou_plan',
 };
+/** The EMS modes in words, in the current language. */
+export const EMS_MODE_WORDS = {
+  get general() { return t(EMS_MODE_KEYS.general); },
+  get mqtt_ctrl() { return t(EMS_MODE_KEYS.mqtt_ctrl); },
+  get tou_plan() { return t(EMS_MODE_KEYS.tou_plan); },
+} satisfies Record<EmsMode, string>;
 
 /** "EMS mode MQTT control" (notices and notifications). */
 export function emsModeWords(mode: string): string {
-  return `EMS mode ${EMS_MODE_WORDS[mode as EmsMode] ?? mode}`;
+  return t('feed.emsMode', { mode: EMS_MODE_WORDS[mode as EmsMode] ?? mode });
 }
 
 /** The menu model's row makers (passed in: the model imports this file). */
@@ -41,7 +48,7 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
     const v = views?.[j];
     const hidden = !v;
     const asked = v && stillOffered(v, confirm) ? confirm : undefined;
-    out.push(row(`f${j}.header`, 'text', v ? `EMS mode of ${v.dev}` : '', { hidden, parent }));
+    out.push(row(`f${j}.header`, 'text', v ? t('feed.header', { dev: v.dev }) : '', { hidden, parent }));
     for (const mode of EMS_MODES) {
       const pending = v?.pendingMode === mode;
       const asking = asked?.what === 'ems_mode' && asked.mode === mode;
@@ -54,11 +61,11 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
           action: 'askConfirm',
           asks: v ? { what: 'ems_mode', sn: v.sn, mode } : undefined,
           tooltip: pending
-            ? "Sent; waiting for the battery's feed to confirm it (up to 5 minutes)"
+            ? t('feed.sentTip')
             : asking
-              ? 'Confirm below'
+              ? t('menu.confirmBelow')
               : v
-                ? `Switch ${v.dev} to ${mode}: click, then confirm`
+                ? t('feed.switchTip', { dev: v.dev, mode })
                 : '',
         }),
       );
@@ -67,7 +74,7 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
     const w = (n: number) => `${n > 0 ? '' : n < 0 ? '−' : ''}${Math.abs(n)} W`;
     const clearing = asked?.what === 'clear_setpoint';
     out.push(
-      row(`f${j}.setpoint`, 'action', sp === undefined ? 'Power setpoint: none' : `Power setpoint ${w(sp)}${v?.confirmedSetpoint === sp ? '' : '…'}: clear${clearing ? ' ▸' : ''}`, {
+      row(`f${j}.setpoint`, 'action', sp === undefined ? t('feed.noSetpoint') : t('feed.setpoint', { power: `${w(sp)}${v?.confirmedSetpoint === sp ? '' : '…'}` }) + (clearing ? ' ▸' : ''), {
         hidden,
         parent,
         enabled: sp !== undefined && !clearing,
@@ -75,15 +82,15 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
         asks: v && sp !== undefined ? { what: 'clear_setpoint', sn: v.sn } : undefined,
         tooltip:
           sp === undefined
-            ? 'Set a setpoint from Home Assistant (MQTT control mode)'
+            ? t('feed.setTip')
             : clearing
-              ? 'Confirm below'
-              : `Re-sent every 30 s; click, then confirm, to stop (the battery returns to self-consumption within a minute)`,
+              ? t('menu.confirmBelow')
+              : t('feed.clearTip'),
       }),
     );
-    const what = asked?.what === 'ems_mode' ? `Switch to ${EMS_MODE_WORDS[asked.mode as EmsMode] ?? asked.mode}` : 'Clear the power setpoint';
-    const tip = asked?.what === 'ems_mode' ? `Send the EMS mode ${asked.mode} to ${v?.dev} now` : `Stop re-sending the power setpoint of ${v?.dev ?? ''} now`;
-    out.push(...confirmRows(`f${j}.change`, !!asked, what, tip, 'Leave the battery as it is'));
+    const what = asked?.what === 'ems_mode' ? t('feed.switchTo', { mode: EMS_MODE_WORDS[asked.mode as EmsMode] ?? asked.mode }) : t('feed.clear');
+    const tip = asked?.what === 'ems_mode' ? t('feed.sendNow', { mode: asked.mode, dev: v?.dev ?? '' }) : t('feed.stopNow', { dev: v?.dev ?? '' });
+    out.push(...confirmRows(`f${j}.change`, !!asked, what, tip, t('feed.leave')));
   }
   return out;
 }
