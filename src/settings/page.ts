@@ -369,6 +369,7 @@ dl.status{margin:0}
 .steps li.current{background:var(--info-bg);color:var(--fg);font-weight:700}
 .steps li.done{color:var(--ok)}
 .wizard{border-color:var(--accent)}
+#wz-feed{margin-top:10px}
 @media (max-width:600px){.row{grid-template-columns:1fr}.row>label{padding-top:0}.test-row>span{display:none}}
 `;
 
@@ -725,11 +726,12 @@ const JS = `
         next.focus();
       });
     });
-    document.getElementById('wz-next-1').addEventListener('click', function(){ if (login) { noAccount = false; document.getElementById('wz-tray-only').hidden = false; step(2); } });
+    document.getElementById('wz-next-1').addEventListener('click', function(){ if (login) { noAccount = false; document.getElementById('wz-tray-only').hidden = false; document.getElementById('wz-use-broker').hidden = false; step(2); } });
     // Native only: no login; the broker carries the battery's feed, so "tray only" is no option.
     document.getElementById('wz-no-account').addEventListener('click', function(){
       login = null; noAccount = true;
       document.getElementById('wz-tray-only').hidden = true;
+      document.getElementById('wz-use-broker').hidden = true;
       step(2);
     });
     ['wz-email', 'wz-password'].forEach(function(id){
@@ -749,7 +751,7 @@ const JS = `
         // Found the firmware's topics: offer native, and both when a login was tested.
         feed.hidden = !found.length;
         document.getElementById('wz-use-both').hidden = !login;
-        use.disabled = noAccount;
+        use.disabled = false;
         (found.length ? document.getElementById('wz-use-native') : use).focus();
       });
     });
