@@ -397,6 +397,7 @@ dl.status{margin:0}
 .steps li.current{background:var(--info-bg);color:var(--fg);font-weight:700}
 .steps li.done{color:var(--ok)}
 .wizard{border-color:var(--accent)}
+#wz-feed{margin-top:10px}
 @media (max-width:600px){.row{grid-template-columns:1fr}.row>label{padding-top:0}.test-row>span{display:none}}
 `;
 
@@ -714,7 +715,7 @@ const JS = `
   // ---- the guided first run ----
   var wizard = document.getElementById('wizard');
   if (wizard) {
-    var login = null;
+    var login = null, noAccount = false;
     function step(n){
       [1,2,3].forEach(function(i){ document.getElementById('wz-' + i).hidden = i !== n; });
       document.querySelectorAll('#wz-steps li').forEach(function(li){
@@ -758,33 +759,45 @@ const JS = `
         next.focus();
       });
     });
-    document.getElementById('wz-next-1').addEventListener('click', function(){ if (login) step(2); });
+    document.getElementById('wz-next-1').addEventListener('click', function(){ if (login) { noAccount = false; document.getElementById('wz-tray-only').hidden = false; document.getElementById('wz-use-broker').hidden = false; step(2); } });
+    // Native only: no login; the broker carries the battery's feed, so "tray only" is no option.
+    document.getElementById('wz-no-account').addEventListener('click', function(){
+      login = null; noAccount = true;
+      document.getElementById('wz-tray-only').hidden = true;
+      document.getElementById('wz-use-broker').hidden = true;
+      step(2);
+    });
     ['wz-email', 'wz-password'].forEach(function(id){
       document.getElementById(id).addEventListener('input', function(){ document.getElementById('wz-next-1').disabled = true; login = null; });
       document.getElementById(id).addEventListener('keydown', function(ev){ if (ev.key === 'Enter') { ev.preventDefault(); document.getElementById('wz-test-login').click(); } });
     });
     var broker = null;
     document.getElementById('wz-test-mqtt').addEventListener('click', function(){
-      var use = document.getElementById('wz-use-broker');
-      use.disabled = true; broker = null;
+      var use = document.getElementById('wz-use-broker'), feed = document.getElementById('wz-feed');
+      use.disabled = true; broker = null; feed.hidden = true;
       var body = {url: val('wz-url'), user: val('wz-user'), password: val('wz-mqtt-password')};
       wzTest('wz-test-mqtt', 'wz-mqtt-result', '/api/test-mqtt', body, function(out, r){
         var found = r.found || [];
-        out.textContent = tr('page.js.connectedTo', {url: r.url}) + (found.length ? ' ' + tr('page.js.foundFeedWz', {list: found.join(', ')}) : '');
+        out.textContent = tr('page.js.connectedTo', {url: r.url}) + (found.length ? ' ' + tr('page.js.foundFeedWz', {list: found.join(', ')}) : noAccount ? ' ' + tr('page.js.noFeedYet') : '');
         document.getElementById('wz-url').value = r.url;
         broker = {url: r.url, user: body.user, password: body.password};
+        // Found the firmware's topics: offer native, and both when a login was tested.
+        feed.hidden = !found.length;
+        document.getElementById('wz-use-both').hidden = !login;
         use.disabled = false;
-        use.focus();
+        (found.length ? document.getElementById('wz-use-native') : use).focus();
       });
     });
     ['wz-url', 'wz-user', 'wz-mqtt-password'].forEach(function(id){
-      document.getElementById(id).addEventListener('input', function(){ document.getElementById('wz-use-broker').disabled = true; broker = null; });
+      document.getElementById(id).addEventListener('input', function(){ document.getElementById('wz-use-broker').disabled = true; document.getElementById('wz-feed').hidden = true; broker = null; });
     });
-    function finish(publish){
+    function finish(publish, source){
       step(3);
       var done = document.getElementById('wz-done');
       done.className = 'result'; done.textContent = tr('page.wz.saving');
-      var body = {hoymilesEmail: login.email, hoymilesPassword: login.password, publishEnabled: publish};
+      var body = {publishEnabled: publish};
+      if (login) { body.hoymilesEmail = login.email; body.hoymilesPassword = login.password; }
+      if (source) body.source = source;
       if (publish) { body.mqttUrl = broker.url; body.mqttUser = broker.user; body.mqttPassword = broker.password; }
       post('/api/save', body).then(function(r){
         if (!r.ok) { done.className = 'result fail'; done.textContent = r.errors ? Object.keys(r.errors).map(function(k){ return r.errors[k]; }).join(' ') : (r.error || tr('page.js.saveFailed')); return; }
@@ -805,6 +818,8 @@ const JS = `
       }).catch(function(){ done.className = 'result fail'; done.textContent = tr('page.js.noAnswer'); });
     }
     document.getElementById('wz-use-broker').addEventListener('click', function(){ if (login && broker) finish(true); });
+    document.getElementById('wz-use-native').addEventListener('click', function(){ if (broker) finish(true, 'native'); });
+    document.getElementById('wz-use-both').addEventListener('click', function(){ if (login && broker) finish(true, 'both'); });
     document.getElementById('wz-tray-only').addEventListener('click', function(){ if (login) finish(false); });
     function showAll(ev){ if (ev) ev.preventDefault(); location.reload(); }
     document.getElementById('wz-all').addEventListener('click', showAll);
@@ -849,13 +864,14 @@ function renderWizard(): string {
 <div class="row"><label for="wz-email">${T('page.wz.email')}</label><div class="control"><input type="email" id="wz-email" autocomplete="username" spellcheck="false" placeholder="${T('page.f.hoymilesEmail.placeholder')}"><p class="err" id="err-wz-email" role="alert"></p></div></div>
 <div class="row"><label for="wz-password">${T('page.wz.password')}</label><div class="control"><input type="password" id="wz-password" autocomplete="current-password" spellcheck="false"><p class="err" id="err-wz-password" role="alert"></p></div></div>
 <div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-login">${T('page.wz.testLogin')}</button><button type="button" class="primary" id="wz-next-1" disabled>${T('page.wz.next')}</button></div><div class="result" id="wz-login-result" aria-live="polite"></div></div></div>
+<p><button type="button" class="secondary" id="wz-no-account">${T('page.wz.noAccount')}</button></p>
 </div>
 <div class="wz-step" id="wz-2" hidden>
 <p class="intro">${T('page.wz.intro2', { a: '\u0001', b: '\u0002' }).replace('\u0001', '<code>192.168.1.10</code>').replace('\u0002', '<code>192.168.1.10:1883</code>')}</p>
 <div class="row"><label for="wz-url">${T('page.wz.url')}</label><div class="control"><input type="text" id="wz-url" autocomplete="off" spellcheck="false" placeholder="192.168.1.10"><p class="err" id="err-wz-url" role="alert"></p></div></div>
 <div class="row"><label for="wz-user">${T('page.wz.user')}</label><div class="control"><input type="text" id="wz-user" autocomplete="off" spellcheck="false"><p class="hint">${T('page.wz.userHint')}</p></div></div>
 <div class="row"><label for="wz-mqtt-password">${T('page.wz.password')}</label><div class="control"><input type="password" id="wz-mqtt-password" autocomplete="new-password" spellcheck="false"></div></div>
-<div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-mqtt">${T('page.wz.testMqtt')}</button><button type="button" class="primary" id="wz-use-broker" disabled>${T('page.wz.use')}</button><button type="button" class="secondary" id="wz-tray-only">${T('page.wz.trayOnly')}</button></div><div class="result" id="wz-mqtt-result" aria-live="polite"></div></div></div>
+<div class="row"><span></span><div class="control"><div class="ctl-line"><button type="button" class="secondary" id="wz-test-mqtt">${T('page.wz.testMqtt')}</button><button type="button" class="primary" id="wz-use-broker" disabled>${T('page.wz.use')}</button><button type="button" class="secondary" id="wz-tray-only">${T('page.wz.trayOnly')}</button></div><div class="result" id="wz-mqtt-result" aria-live="polite"></div><div class="ctl-line" id="wz-feed" hidden><button type="button" class="primary" id="wz-use-native">${T('page.wz.useNative')}</button><button type="button" class="secondary" id="wz-use-both" hidden>${T('page.wz.useBoth')}</button></div></div></div>
 </div>
 <div class="wz-step" id="wz-3" hidden>
 <p id="wz-done" class="result" aria-live="polite">${T('page.wz.saving')}</p>

@@ -15,7 +15,7 @@ import type { ConfigStore } from '../config/store.js';
 import { ENV_VARS, settingsFromEnv } from '../config/env.js';
 import { t } from '../i18n/index.js';
 import type { SecretStore } from '../config/secrets.js';
-import { DEFAULTS, normalizeBrokerUrl, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
+import { DEFAULTS, normalizeBrokerUrl, usesCloud, validateSettings, type FieldErrors, type Settings } from '../config/settings.js';
 import type { StationControlsView } from '../controls/battery-controls.js';
 import { parseNumber, parseSwitch, SETTING_KEYS, type SettingKey, type SettingValue } from '../controls/settings.js';
 import { addSecret, redact, type Logger } from '../log/logger.js';
@@ -238,7 +238,8 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
       notes,
       controls: controlStations(),
       demo: !!opts.fixed,
-      firstRun: !hasLogin,
+      // A native source needs no login: its first run is done once the source is stored.
+      firstRun: !hasLogin && usesCloud(shown),
       panels: { status: !!opts.status, history: !!opts.history, openLog: !!opts.openLog },
     };
   }

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
+import { FakeFirmware } from '../fake-firmware/firmware.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { normaliseOcr, quitThroughMenu, startDesktop, trayHelperPid, type AppProcess, type Desktop } from '../helpers/desktop.js';
@@ -355,5 +356,52 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
     await p.close();
     de.kill('SIGTERM');
     await de.exited;
+  }, 150_000);
+
+  test('first run without a Hoymiles account: Test connection finds the battery, native, the tray shows it', async () => {
+    const firmware = await FakeFirmware.start({ url: broker.url, sn: SN, quickMs: 500, slowMs: 1_000, initial: { soc: 63, ownPower: -245 } });
+    try {
+      const nativeDir = join(work, 'native-config');
+      const seen = urls().length;
+      const native = desktop.run(process.execPath, [BUNDLE], { cwd: tmpdir(), name: 'first-run-native', env: appEnv(nativeDir) });
+      apps.push(native);
+      await desktop.waitForIcon(20_000);
+      await native.waitForOutput('Waiting for the settings: no Hoymiles login is saved yet');
+      const p = await openPage(await nextUrl(seen));
+      await expect.poll(() => p.locator('#wizard').isVisible()).toBe(true);
+      await p.screenshot({ path: join(SHOTS, '19-native-first-run.png'), fullPage: true });
+      await p.click('#wz-no-account');
+      expect(await p.locator('#wz-2').isVisible()).toBe(true);
+      expect(await p.locator('#wz-tray-only').isVisible()).toBe(false);
+      await p.fill('#wz-url', `127.0.0.1:${broker.port}`);
+      await p.click('#wz-test-mqtt');
+      await expect.poll(() => text(p, '#wz-mqtt-result'), { timeout: 15_000 }).toContain(`Found MSA-${SN} on your broker`);
+      expect(await p.locator('#wz-use-native').isVisible()).toBe(true);
+      // No login tested: "both" is not offered, and a broker without the feed is no choice either.
+      expect(await p.locator('#wz-use-both').isVisible()).toBe(false);
+      expect(await p.locator('#wz-use-broker').isVisible()).toBe(false);
+      await p.screenshot({ path: join(SHOTS, '20-native-found.png'), fullPage: true });
+      await p.click('#wz-use-native');
+      await expect.poll(() => text(p, '#wz-done'), { timeout: 30_000 }).toMatch(/^Done\. Hoymiles login: Not needed.*MQTT broker: Connected/);
+      await expect.poll(() => text(p, '#wz-tray'), { timeout: 15_000 }).toContain(`MS-A2 ${SN}: 63 %`);
+      await p.screenshot({ path: join(SHOTS, '21-native-done.png'), fullPage: true });
+
+      const cfg = JSON.parse(readFileSync(join(nativeDir, 'config.json'), 'utf8'));
+      expect(cfg).toMatchObject({ source: 'native', mqttUrl: `mqtt://127.0.0.1:${broker.port}` });
+      expect(cfg.hoymilesEmail ?? '').toBe('');
+      // A later visit shows the normal page: the first run is done without a login.
+      await p.reload();
+      expect(await p.locator('#wizard').count()).toBe(0);
+      await expect.poll(() => text(p, '#st-batteries'), { timeout: ONE_POLL_MS }).toContain(`MS-A2 ${SN} · 63 %`);
+      await p.close();
+
+      await desktop.openMenu();
+      const menu = normaliseOcr(await desktop.ocrMenu('first-run-native-menu'));
+      expect(menu).toContain('stateofcharge:63');
+      await desktop.closeMenu();
+      expect(await quitThroughMenu(desktop, native, trayHelperPid(native), 'first-run-native-quit')).toBe(0);
+    } finally {
+      await firmware.stop();
+    }
   }, 150_000);
 });

@@ -72,6 +72,27 @@ describe.skipIf(!hasChromium())('settings page: the source', () => {
     await page.close();
   });
 
+  it('first run: after a tested login, a broker with the feed offers both; choosing it stores the source and the login', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.fill('#wz-email', 'owner@example.com');
+    await page.fill('#wz-password', 'pw-for-the-test');
+    await page.click('#wz-test-login');
+    await expect.poll(() => page.locator('#wz-next-1').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.click('#wz-next-1');
+    expect(await page.locator('#wz-tray-only').isVisible()).toBe(true);
+    await page.fill('#wz-url', broker.url);
+    await page.click('#wz-test-mqtt');
+    await expect.poll(() => page.locator('#wz-mqtt-result').textContent(), { timeout: 10_000 }).toContain(`Found MSA-${MASTER_SN} on your broker`);
+    expect(await page.locator('#wz-use-native').isVisible()).toBe(true);
+    expect(await page.locator('#wz-use-both').isVisible()).toBe(true);
+    expect(await page.locator('#wz-use-broker').isEnabled()).toBe(true);
+    await page.click('#wz-use-both');
+    await expect.poll(() => store.load().source, { timeout: 10_000 }).toBe('both');
+    expect(store.load()).toMatchObject({ hoymilesEmail: 'owner@example.com', mqttUrl: broker.url, publishEnabled: true });
+    await page.close();
+  });
+
   it('an empty broker: connected, nothing found', async () => {
     const empty = await startBroker();
     try {
