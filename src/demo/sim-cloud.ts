@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { argon2Challenge } from '../cloud/auth.js';
+import { ACTIONS } from '../controls/settings.js';
 import { simulatedState, type SimState } from './simulation.js';
 
 export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-password' } as const;
@@ -39,6 +40,12 @@ export async function startSimCloud(opts: { clock: () => number; stationName?: s
   const burstKeys = new Set<string>();
   const jobs = new Map<string, { polls: number; result: unknown; apply?: () => void }>();
   const controls = { power: 800, gridCharge: false, reserveSoc: 10 };
+  /** The station settings the demo answers (read_c / write_c), by cloud action. */
+  const SETTINGS: Record<number, { read(): unknown; write(d: Record<string, unknown>): void }> = {
+    [ACTIONS.inputPower]: { read: () => ({ power: controls.power }), write: (d) => (controls.power = Number(d.power)) },
+    [ACTIONS.gridCharging]: { read: () => ({ enable: controls.gridCharge ? 1 : 0 }), write: (d) => (controls.gridCharge = Number(d.enable) === 1) },
+    [ACTIONS.workMode]: { read: () => ({ mode: 2, k_2: { soc_l: controls.reserveSoc, soc_h: 100 } }), write: (d) => (controls.reserveSoc = Number(d.soc_l)) },
+  };
   const sockets = new Set<Socket>();
   let url = '';
   const now = () => simulatedState(opts.clock());
@@ -139,24 +146,16 @@ export async function startSimCloud(opts: { clock: () => number; stationName?: s
     },
     '/pvmc/api/0/station_ctl/read_c': (q, res, b) => {
       if (!authed(q, res)) return;
-      const result =
-        b.action === 1513 ? { power: controls.power } : b.action === 1503 ? { enable: controls.gridCharge ? 1 : 0 } : b.action === 83 ? { mode: 2, k_2: { soc_l: controls.reserveSoc, soc_h: 100 } } : undefined;
-      if (!result) return fail(res, 'The device list is empty');
-      ok(res, newJob(result));
+      const setting = SETTINGS[b.action as number];
+      if (!setting) return fail(res, 'The device list is empty');
+      ok(res, newJob(setting.read()));
     },
     '/pvmc/api/0/station_ctl/write_c': (q, res, b) => {
       if (!authed(q, res)) return;
+      const setting = SETTINGS[b.action as number];
+      if (!setting) return fail(res, 'Unsupported action');
       const d = b?.data ?? {};
-      const apply =
-        b.action === 1513
-          ? () => (controls.power = Number(d.power))
-          : b.action === 1503
-            ? () => (controls.gridCharge = Number(d.enable) === 1)
-            : b.action === 83
-              ? () => (controls.reserveSoc = Number(d.soc_l))
-              : undefined;
-      if (!apply) return fail(res, 'Unsupported action');
-      ok(res, newJob([], apply));
+      ok(res, newJob([], () => setting.write(d)));
     },
     '/pvmc/api/0/station_ctl/setting_status_c': (q, res, b) => {
       if (!authed(q, res)) return;
