@@ -8,7 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 await bundleCjs({
-  entryPoints: [join(root, 'src/cli/main.ts')],
+  entryPoints: [join(root, 'src/app/cli.ts')],
   outfile: join(root, 'dist/app/main.cjs'),
   sourcemap: 'linked',
   // Without comments and whitespace the bundle is a third smaller, and pure ASCII, so V8 keeps its source as

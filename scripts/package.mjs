@@ -8,7 +8,7 @@
 //
 // Per target: the official Node binary of one pinned version (npm packages node-<os>-<arch>, cached in
 // release/.cache/), a SEA blob made by that version's Linux binary (no code cache or snapshot, so the blob is
-// portable), whose main is the launcher src/platform/sea-main.ts and whose assets are the app bundle, that
+// portable), whose main is the launcher src/app/sea-main.ts and whose assets are the app bundle, that
 // OS's systray2 helper, node-notifier's vendor files for that OS and the keyring addon
 // (see src/platform/sea.ts for the unpacking). postject injects the blob; the Windows binary is switched to
 // the GUI subsystem; the Authenticode / Mach-O signatures, which the injection would break, are removed first.
@@ -148,13 +148,13 @@ function ensureBuild() {
   run(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
 }
 
-/** The launcher (SEA main) and the inspect/patch helpers, bundled from src/platform/. */
+/** The launcher (SEA main) and the inspect/patch helpers, bundled from src/app/sea-main.ts and scripts/sea/. */
 async function buildLaunchers() {
   const out = join(cache, 'build');
-  await bundleCjs({ entryPoints: [join(root, 'src/platform/sea-main.ts')], outfile: join(out, 'sea-main.cjs'), target: 'node22' });
+  await bundleCjs({ entryPoints: [join(root, 'src/app/sea-main.ts')], outfile: join(out, 'sea-main.cjs'), target: 'node22' });
   await bundleCjs({
     stdin: {
-      contents: "export * from './src/platform/sea-inspect.ts';\nexport * from './src/platform/sea-patch.ts';\n",
+      contents: "export * from './scripts/sea/inspect.ts';\nexport * from './scripts/sea/patch.ts';\n",
       resolveDir: root,
       loader: 'ts',
       sourcefile: 'sea-tools.ts',

@@ -7,7 +7,7 @@
 import Agent from 'undici/lib/dispatcher/agent.js';
 import apiRequest from 'undici/lib/api/api-request.js';
 import mqtt from 'mqtt';
-import { enableDiagnostics } from '../../src/headless/diagnostics.js';
+import { enableDiagnostics } from '../../src/app/diagnostics.js';
 
 const env = process.env;
 const url = new URL(env.FLOOR_URL!);

@@ -10,7 +10,7 @@ import { argon2InChildProcess } from '../cloud/argon2-process.js';
 import { CloudClient, type CloudClientOptions, type SessionStore } from '../cloud/client.js';
 import { JobRunner } from '../cloud/jobs.js';
 import type { SecretStore } from '../config/secrets.js';
-import { nativeDeviceList, usesCloud, usesNative, type Settings } from '../config/settings.js';
+import { nativeDeviceList, usesCloud, usesNative, type Settings } from '../config/app-settings.js';
 import { EnergyCounters, readCounters, type CounterSnapshot } from '../core/energy-counters.js';
 import { BatteryControls } from '../controls/battery-controls.js';
 import { Poller } from '../core/poller.js';

@@ -5,7 +5,7 @@
 import { createFileSink } from '../log/file-sink.js';
 import { logDir } from '../platform/paths.js';
 import { acquireSingleInstance, instanceNameFor } from '../platform/single-instance.js';
-import { runTray, type TrayOptions } from './tray-main.js';
+import { runTray, type TrayOptions } from './tray.js';
 
 export async function startDesktopApp(o: Omit<TrayOptions, 'logPath'> & { instanceName?: string; logDir?: string }): Promise<number | undefined> {
   const log = o.logger;

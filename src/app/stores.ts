@@ -1,7 +1,7 @@
 /** Opens the config folder: stored settings (conf), runtime state, and the secret store. */
 import { openSecretStore } from '../config/keychain.js';
 import type { SecretStore } from '../config/secrets.js';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../config/app-settings.js';
 import { ConfigStore, StateStore } from '../config/store.js';
 import { addSecret, type Logger } from '../log/logger.js';
 

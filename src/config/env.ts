@@ -4,7 +4,7 @@
  * it is never quietly replaced by a default.
  */
 import { maskUrl, urlPassword, urlWithoutPassword } from '../log/mask.js';
-import { DEFAULTS, validateSettings, type Settings } from './settings.js';
+import { DEFAULTS, validateSettings, type Settings } from './app-settings.js';
 import { languageOf } from '../i18n/choose.js';
 
 export class ConfigError extends Error {

@@ -13,7 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../log/logger.js';
 import { folderError, kernelFolderProblem } from '../platform/folders.js';
 import { xdgConfigHome } from '../platform/paths.js';
-import { DEFAULTS, SECRET_FIELDS, validateSettings, type Settings } from './settings.js';
+import { DEFAULTS, SECRET_FIELDS, validateSettings, type Settings } from './app-settings.js';
 
 const PROJECT_NAME = 'hoymiles-tray';
 const FILE_MODE = 0o600;

@@ -33,7 +33,7 @@ import {
   type SettingDef,
   type SettingKey,
   type SettingValue,
-} from './settings.js';
+} from './battery-settings.js';
 
 export interface BatteryControlsOptions {
   jobs: Pick<JobRunner, 'read' | 'write' | 'close'>;

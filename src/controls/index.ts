@@ -1,2 +1,2 @@
 export * from './battery-controls.js';
-export * from './settings.js';
+export * from './battery-settings.js';

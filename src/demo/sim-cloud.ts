@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { argon2Challenge } from '../cloud/auth.js';
-import { ACTIONS } from '../controls/settings.js';
+import { ACTIONS } from '../controls/battery-settings.js';
 import { simulatedState, type SimState } from './simulation.js';
 
 export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-password' } as const;

@@ -1,6 +1,6 @@
 /**
  * The English messages: the source of truth for the keys. Every other language is typed against this catalog
- * (src/i18n/de.ts), so a missing key there is a type error, and test/unit/i18n-catalog.test.ts fails on a key the
+ * (src/i18n/de.ts), so a missing key there is a type error, and test/i18n/catalog.test.ts fails on a key the
  * code no longer uses. `{name}` in a text is replaced by t()'s parameter of that name.
  */
 export const en = {

@@ -11,7 +11,7 @@
  * holds what the feed confirmed: the mode from system/state, the setpoint once the battery power follows it.
  */
 import { EventEmitter } from 'node:events';
-import { parseNumber, quote, type NumberRange } from '../controls/settings.js';
+import { parseNumber, quote, type NumberRange } from '../controls/battery-settings.js';
 import type { Logger } from '../log/logger.js';
 import { sanitizeId, topics } from '../mqtt/topics.js';
 import { EMS_MODES, type EmsMode } from './parse.js';

@@ -6,7 +6,7 @@
 import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
 import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { batteryName } from '../core/names.js';
-import { CONTROLS_ANCHOR, controlAnchor } from '../settings/anchors.js';
+import { CONTROLS_ANCHOR, controlAnchor } from '../settings-page/anchors.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
 import type { PendingChange, TrayActions, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';

@@ -1,7 +1,7 @@
 /** A real bridge (createBridge) wired to a fake cloud and a test broker, with fast timings and memory stores. */
 import { createBridge, type Bridge, type BridgeDeps } from '../../src/app/bridge.js';
 import { MemorySecretStore } from '../../src/config/secrets.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import { DEFAULTS, type Settings } from '../../src/config/app-settings.js';
 import { afterEach, beforeEach } from 'vitest';
 import { memoryLogger, type Logger } from '../../src/log/logger.js';
 import { FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach } from 'vitest';
 import { createBridge, type Bridge, type BridgeDeps } from '../../src/app/bridge.js';
 import { MemorySecretStore } from '../../src/config/secrets.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import { DEFAULTS, type Settings } from '../../src/config/app-settings.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { FakeFirmware, type FakeFirmwareOptions } from '../fake-firmware/firmware.js';
 import { startBroker, type TestBroker } from './broker.js';

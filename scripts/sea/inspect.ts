@@ -7,7 +7,7 @@
  *   Mach-O  a NODE_SEA segment with a __NODE_SEA_BLOB section (thin 64-bit files only)
  *
  * and in all three, the blob starts with Node's SEA magic and the sentinel fuse was flipped to ":1".
- * The parsers are also used by sea-patch.ts (subsystem patch, signature removal).
+ * The parsers are also used by patch.ts (subsystem patch, signature removal).
  */
 import { readFileSync } from 'node:fs';
 

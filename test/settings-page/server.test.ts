@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src/config/secrets.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import { DEFAULTS, type Settings } from '../../src/config/app-settings.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { memoryLogger, redact } from '../../src/log/logger.js';
 import type { SettingView, StationControlsView } from '../../src/controls/battery-controls.js';
-import type { SettingKey, SettingValue } from '../../src/controls/settings.js';
-import { controlAnchor } from '../../src/settings/anchors.js';
-import { startSettingsServer, withFragment, type SettingsServer, type SettingsServerOptions } from '../../src/settings/server.js';
+import type { SettingKey, SettingValue } from '../../src/controls/battery-settings.js';
+import { controlAnchor } from '../../src/settings-page/anchors.js';
+import { startSettingsServer, withFragment, type SettingsServer, type SettingsServerOptions } from '../../src/settings-page/server.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 
 const HOY_PW = 'Hoy-Secret-pw-4711';

@@ -50,7 +50,7 @@ describe('topics and Home Assistant discovery', () => {
     expect(JSON.parse(kept.get(`${BASE}/${SN}/state`)!).soc).toBe(57);
     const config = JSON.parse(kept.get(`homeassistant/device/hoymiles_msa2_${SN}/config`)!);
     expect(discoveryProblems(`homeassistant/device/hoymiles_msa2_${SN}/config`, config)).toEqual([]);
-    // The sensors; controls join once the station's settings have been read (test/integration/controls.test.ts).
+    // The sensors; controls join once the station's settings have been read (test/app/bridge-controls.test.ts).
     expect(Object.keys(config.components)).toEqual(
       expect.arrayContaining(['battery_power', 'battery_status', 'battery_temperature', 'charge_energy_today', 'cloud', 'discharge_energy_today', 'grid_power', 'last_update', 'load_power', 'pv_power', 'soc']),
     );

@@ -7,7 +7,7 @@
  *     than one whose signature no longer matches (which the kernel kills).
  * All work on a Buffer and return the (possibly shorter) result.
  */
-import { LC_CODE_SIGNATURE, LC_SEGMENT_64, machoSegmentName, parseMacho, parsePe } from './sea-inspect.js';
+import { LC_CODE_SIGNATURE, LC_SEGMENT_64, machoSegmentName, parseMacho, parsePe } from './inspect.js';
 
 /** Sets the PE optional header's Subsystem field in place; returns the previous value. */
 export function setPeSubsystem(buf: Buffer, subsystem: number): number {

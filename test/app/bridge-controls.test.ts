@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bridge, BridgeDeps } from '../../src/app/bridge.js';
 import { JobError, JobRunner, JOB_PATHS } from '../../src/cloud/jobs.js';
-import type { Settings } from '../../src/config/settings.js';
+import type { Settings } from '../../src/config/app-settings.js';
 import type { ControlEvent } from '../../src/controls/battery-controls.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { FakeCloud } from '../fake-cloud/server.js';

@@ -1,5 +1,5 @@
 /** Anchors on the settings page that the tray links to (`#<anchor>` in the page URL). Pure. */
-import type { SettingKey } from '../controls/settings.js';
+import type { SettingKey } from '../controls/battery-settings.js';
 import { sanitizeId } from '../mqtt/topics.js';
 
 /** The Battery control section. */

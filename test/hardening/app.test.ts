@@ -15,7 +15,7 @@ import { MemorySecretStore, FileSecretStore } from '../../src/config/secrets.js'
 import { ConfigStore, StateStore } from '../../src/config/store.js';
 import { createFileSink } from '../../src/log/file-sink.js';
 import { MAX_LINE_CHARS, memoryLogger } from '../../src/log/logger.js';
-import { startSettingsServer, type SettingsServer } from '../../src/settings/server.js';
+import { startSettingsServer, type SettingsServer } from '../../src/settings-page/server.js';
 import { cloudProblemLine } from '../../src/tray/menu-model.js';
 import { TEST_ACCOUNT } from '../fake-cloud/server.js';
 import { waitFor, watch } from '../helpers/broker.js';

@@ -1,10 +1,10 @@
 /** The status panel's words, the broker address people type, and the commands used to open a URL. */
 import { describe, expect, it } from 'vitest';
-import { normalizeBrokerUrl, validateSettings, DEFAULTS } from '../../src/config/settings.js';
+import { normalizeBrokerUrl, validateSettings, DEFAULTS } from '../../src/config/app-settings.js';
 import type { BridgeSnapshot } from '../../src/core/snapshot.js';
 import { memoryLogger } from '../../src/log/logger.js';
-import { browserCommands, NO_BROWSER_HINT, openInBrowser } from '../../src/settings/server.js';
-import { buildStatus, hhmm } from '../../src/settings/status.js';
+import { browserCommands, NO_BROWSER_HINT, openInBrowser } from '../../src/settings-page/server.js';
+import { buildStatus, hhmm } from '../../src/settings-page/status.js';
 
 describe('normalizeBrokerUrl', () => {
   it.each([
@@ -99,7 +99,7 @@ describe('openInBrowser', () => {
 
 describe('status panel with the source native', () => {
   it('says the Hoymiles login is not needed, or why no battery is read', async () => {
-    const { buildStatus } = await import('../../src/settings/status.js');
+    const { buildStatus } = await import('../../src/settings-page/status.js');
     const base = { version: '1', demo: false, generation: 0, now: 1_000, source: 'native' as const };
     expect(buildStatus({ ...base, snapshot: { batteries: [], cycles: 0 } }).cloud).toEqual({ state: 'ok', text: "Not needed; waiting for the battery's own MQTT feed…" });
     const problem = { code: 'no-battery' as const, message: 'No MS-A2 battery sends its own MQTT feed to this broker.', since: 0 };

@@ -2,7 +2,7 @@
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { maskUrl } from '../log/mask.js';
-import { createBridge, type Bridge, type BridgeDeps } from '../app/bridge.js';
+import { createBridge, type Bridge, type BridgeDeps } from './bridge.js';
 import { enableDiagnostics } from './diagnostics.js';
 
 export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {

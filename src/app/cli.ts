@@ -9,7 +9,7 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError, settingsFromEnv } from '../config/env.js';
 import { Logger } from '../log/logger.js';
-import { APP_VERSION } from '../app/bridge.js';
+import { APP_VERSION } from './bridge.js';
 import { ARGON2_CHILD_FLAG } from '../cloud/argon2-process.js';
 import { setLanguage, t } from '../i18n/index.js';
 import { chooseLanguage } from '../i18n/choose.js';
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   if (flags.has('--settings')) return openRunningSettings(flags.has('--demo'));
 
   if (flags.has('--demo')) {
-    const { runDemo } = await import('../demo/demo.js');
+    const { runDemo } = await import('./demo.js');
     await runDemo({ logger, headless: flags.has('--headless') });
     return undefined;
   }
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     }
     throw e;
   }
-  const { openStores } = await import('../app/stores.js');
+  const { openStores } = await import('./stores.js');
   let stores;
   try {
     stores = await openStores(logger);
@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       );
       return 2;
     }
-    const { runHeadless, runOnce } = await import('../headless/run.js');
+    const { runHeadless, runOnce } = await import('./headless.js');
     const deps = { settings, secrets: stores.secrets, state: stores.state, logger, configDir: stores.dir, wrongPasswordRetryMs: 30 * 60_000 };
     if (flags.has('--once')) return runOnce(deps);
     await runHeadless(deps);
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
 
   // The tray: one instance per user and config folder. A second start asks the first to show its settings.
-  const { startDesktopApp } = await import('../app/desktop.js');
+  const { startDesktopApp } = await import('./desktop.js');
   return startDesktopApp({ logger, stores, settings, fromEnv });
 }
 

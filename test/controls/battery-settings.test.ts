@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controlComponents, DEFAULT_INPUT_POWER, parseCommand, settingDefs, RESERVE_SOC } from '../../src/controls/settings.js';
+import { controlComponents, DEFAULT_INPUT_POWER, parseCommand, settingDefs, RESERVE_SOC } from '../../src/controls/battery-settings.js';
 import { discoveryPayload } from '../../src/mqtt/discovery.js';
 import { discoveryProblems } from '../helpers/ha-rules.js';
 

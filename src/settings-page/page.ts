@@ -3,9 +3,9 @@
  * server with the current values. Passwords are never part of it: a stored one shows as a placeholder.
  * Inline code runs under a per-response CSP nonce; there are no style attributes or inline handlers.
  */
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../config/app-settings.js';
 import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
-import { DEFAULT_INPUT_POWER, RESERVE_SOC, type NumberRange, type SettingKey } from '../controls/settings.js';
+import { DEFAULT_INPUT_POWER, RESERVE_SOC, type NumberRange, type SettingKey } from '../controls/battery-settings.js';
 import { CONTROLS_ANCHOR, controlAnchor } from './anchors.js';
 import { catalog, language, t, type MessageKey, type Params } from '../i18n/index.js';
 

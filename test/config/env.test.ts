@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, settingsFromEnv } from '../../src/config/env.js';
-import { DEFAULTS } from '../../src/config/settings.js';
+import { DEFAULTS } from '../../src/config/app-settings.js';
 
 describe('environment variables of the original script', () => {
   it('map onto the settings', () => {

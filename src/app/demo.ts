@@ -10,14 +10,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemorySecretStore } from '../config/secrets.js';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../config/app-settings.js';
 import { ConfigStore, StateStore } from '../config/store.js';
 import type { Logger } from '../log/logger.js';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { cacheDir } from '../platform/paths.js';
 import { DEMO_INSTANCE } from '../platform/single-instance.js';
-import { DEMO_ACCOUNT, DEMO_SN, startSimCloud } from './sim-cloud.js';
-import { simulatedState } from './simulation.js';
+import { DEMO_ACCOUNT, DEMO_SN, startSimCloud } from '../demo/sim-cloud.js';
+import { simulatedState } from '../demo/simulation.js';
 
 const DEMO_STATION = 'Demo home';
 
@@ -65,7 +65,7 @@ export async function runDemo(opts: { logger: Logger; headless: boolean }): Prom
   };
 
   if (opts.headless) {
-    const { runHeadless } = await import('../headless/run.js');
+    const { runHeadless } = await import('./headless.js');
     const bridge = await runHeadless({ settings, secrets, state, logger: log, configDir: dir, wrongPasswordRetryMs: null });
     const stop = bridge.stop;
     bridge.stop = async () => {
@@ -74,7 +74,7 @@ export async function runDemo(opts: { logger: Logger; headless: boolean }): Prom
     };
     return;
   }
-  const { startDesktopApp } = await import('../app/desktop.js');
+  const { startDesktopApp } = await import('./desktop.js');
   await startDesktopApp({
     instanceName: DEMO_INSTANCE,
     logDir: join(dir, 'logs'),

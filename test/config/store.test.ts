@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeychainSecretStore, keyringLoadFailure, openSecretStore, type KeyringModule } from '../../src/config/keychain.js';
 import { FileSecretStore, MemorySecretStore } from '../../src/config/secrets.js';
-import { DEFAULTS } from '../../src/config/settings.js';
+import { DEFAULTS } from '../../src/config/app-settings.js';
 import { ConfigStore, StateStore } from '../../src/config/store.js';
 import { memoryLogger } from '../../src/log/logger.js';
 

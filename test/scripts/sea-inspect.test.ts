@@ -1,5 +1,5 @@
 /**
- * The header readers and patchers of src/platform/sea-inspect.ts / sea-patch.ts: on small synthetic files,
+ * The header readers and patchers of scripts/sea/inspect.ts / patch.ts: on small synthetic files,
  * and on the real Node binaries and release executables when `npm run package` has put them in release/.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -17,8 +17,8 @@ import {
   PE_SUBSYSTEM_GUI,
   SEA_BLOB_MAGIC,
   SEA_FUSE,
-} from '../../src/platform/sea-inspect.js';
-import { setPeSubsystem, stripMachoSignature, stripPeSignature } from '../../src/platform/sea-patch.js';
+} from '../../scripts/sea/inspect.js';
+import { setPeSubsystem, stripMachoSignature, stripPeSignature } from '../../scripts/sea/patch.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cache = join(root, 'release/.cache');
