@@ -18,22 +18,27 @@ import type { Logger } from '../log/logger.js';
 import { clip } from '../log/mask.js';
 import { sanitizeId } from '../mqtt/topics.js';
 import {
-  controlComponents,
+  CLOUD_CONTROLS,
+  controlName,
   DEFAULT_INPUT_POWER,
+  describeChange,
+  describeValue,
   isControlKey,
   parseCommand,
   parseNumber,
   quote,
-  RESERVE_SOC,
   SELF_CONSUMPTION_MODE,
   SETTING_KEYS,
-  settingDefs,
+  stateValue,
   type ControlKey,
   type NumberRange,
-  type SettingDef,
   type SettingKey,
   type SettingValue,
 } from './battery-settings.js';
+import { controlComponents } from './ha-components.js';
+import type { StationControlsView } from './views.js';
+
+export type { SettingView, StationControlsView } from './views.js';
 
 export interface BatteryControlsOptions {
   jobs: Pick<JobRunner, 'read' | 'write' | 'close'>;
@@ -70,29 +75,6 @@ export interface ControlEvent {
   at: number;
 }
 
-export interface SettingView {
-  key: SettingKey;
-  label: string;
-  /** undefined: not read yet; false: the station refused to read it. */
-  supported?: boolean;
-  /** The last cloud-confirmed value; undefined = unknown. */
-  value?: SettingValue;
-  range?: NumberRange;
-  /** A write of this setting is running or waiting. */
-  writing: boolean;
-  /** Why the setting cannot be written right now, if it cannot. */
-  blocked?: string;
-}
-
-export interface StationControlsView {
-  sid: number;
-  /** The master battery's serial: the one the controls are attached to. */
-  sn: string;
-  stationName: string;
-  settings: SettingView[];
-  lastReadAt?: number;
-}
-
 export declare interface BatteryControls {
   /** The state JSON (or discovery) of `sn` changed; `force`: publish it even if it looks unchanged (snap back). */
   on(event: 'change', listener: (sn: string, force: boolean) => void): this;
@@ -126,8 +108,9 @@ export class BatteryControls extends EventEmitter {
   lastControlError?: string;
   lastControlErrorAt?: number;
   private readonly stationsBySid = new Map<number, StationState>();
-  private readonly defs: Record<SettingKey, SettingDef & { range?: NumberRange }>;
   private readonly inputPower: NumberRange;
+  /** Each setting's range: the table's, the input power's as configured. */
+  private readonly ranges: Partial<Record<SettingKey, NumberRange>>;
   private readonly readIntervalMs: number;
   private readonly retryReadMs: number;
   private readonly rateLimitMs: number;
@@ -138,7 +121,7 @@ export class BatteryControls extends EventEmitter {
   constructor(private readonly o: BatteryControlsOptions) {
     super();
     this.inputPower = o.inputPower ?? DEFAULT_INPUT_POWER;
-    this.defs = settingDefs(this.inputPower);
+    this.ranges = { input_power: this.inputPower, reserve_soc: CLOUD_CONTROLS.reserve_soc.range };
     this.readIntervalMs = o.readIntervalMs ?? 5 * 60_000;
     this.retryReadMs = Math.min(o.retryReadMs ?? 60_000, this.readIntervalMs);
     this.rateLimitMs = o.rateLimitMs ?? 10_000;
@@ -198,7 +181,7 @@ export class BatteryControls extends EventEmitter {
     const st = this.bySn(sn);
     if (!st) return undefined;
     const out: Record<string, unknown> = {};
-    for (const key of SETTING_KEYS) if (st.support[key] === true) out[key] = this.defs[key].stateValue(st.values[key]);
+    for (const key of SETTING_KEYS) if (st.support[key] === true) out[key] = stateValue(CLOUD_CONTROLS[key], st.values[key]);
     return out;
   }
 
@@ -210,10 +193,10 @@ export class BatteryControls extends EventEmitter {
       lastReadAt: st.lastReadAt,
       settings: SETTING_KEYS.map((key) => ({
         key,
-        label: this.defs[key].label,
+        label: controlName(CLOUD_CONTROLS[key], 'en'),
         supported: st.support[key],
         value: st.values[key],
-        range: this.defs[key].range,
+        range: this.ranges[key],
         writing: (st.writing.get(key) ?? 0) > 0,
         blocked: this.blockedReason(st, key),
       })),
@@ -252,7 +235,7 @@ export class BatteryControls extends EventEmitter {
   async set(sn: string, key: SettingKey, value: SettingValue): Promise<void> {
     const st = this.bySn(sn);
     if (!st) throw this.refuse(sn, key, value, `battery ${sn} has no controls (not a station's first battery, or not polled yet)`);
-    const def = this.defs[key];
+    const def = CLOUD_CONTROLS[key];
     const invalid = this.invalid(key, value);
     if (invalid) throw this.refuse(sn, key, value, invalid);
     const blocked = this.blockedReason(st, key);
@@ -262,17 +245,17 @@ export class BatteryControls extends EventEmitter {
     if (wait) throw this.refuse(sn, key, value, wait);
     st.lastActionAt.set(key, now);
 
-    const what = def.describe(value);
+    const what = describeChange(def, value);
     this.log.info(`${cap(what)} (station ${st.sid})`);
     st.writing.set(key, (st.writing.get(key) ?? 0) + 1);
     try {
-      await this.o.jobs.write(st.sid, def.action, def.writeData(st.sid, value), what);
+      await this.o.jobs.write(st.sid, def.job.action, def.job.writeData(st.sid, value), what);
     } catch (e) {
       if (this.stopped) throw e;
       const message = e instanceof Error ? e.message : String(e);
       this.lastControlError = message;
       this.lastControlErrorAt = this.now();
-      this.log.error(`${message} Keeping ${this.describeValue(key, st.values[key])}.`);
+      this.log.error(`${message} Keeping ${describeValue(def, st.values[key])}.`);
       st.nextReadAt = Math.min(st.nextReadAt, this.now() + this.retryReadMs);
       this.emit('control-error', { sn: st.sn, sid: st.sid, key, value, message, at: this.lastControlErrorAt } satisfies ControlEvent);
       this.emit('change', st.sn, true); // the previous value again: Home Assistant snaps back
@@ -322,12 +305,13 @@ export class BatteryControls extends EventEmitter {
     let failed = false;
     await Promise.all(
       SETTING_KEYS.map(async (key) => {
-        const def = this.defs[key];
+        const def = CLOUD_CONTROLS[key];
+        const label = controlName(def, 'en');
         try {
-          const result = await this.o.jobs.read(st.sid, def.action, `read the ${def.label.toLowerCase()}`);
+          const result = await this.o.jobs.read(st.sid, def.job.action, `read the ${label.toLowerCase()}`);
           if (this.stationsBySid.get(st.sid) !== st) return;
-          const outcome = def.read(result);
-          if (st.support[key] !== true) this.log.info(`${def.label} can be controlled on station ${st.sid}`);
+          const outcome = def.job.read(result);
+          if (st.support[key] !== true) this.log.info(`${label} can be controlled on station ${st.sid}`);
           st.support[key] = true;
           if (key === 'reserve_soc') {
             if (outcome.mode !== undefined && outcome.mode !== st.mode && outcome.mode !== SELF_CONSUMPTION_MODE) {
@@ -339,20 +323,20 @@ export class BatteryControls extends EventEmitter {
           else {
             delete st.values[key];
             if (!(key === 'reserve_soc' && st.mode !== undefined && st.mode !== SELF_CONSUMPTION_MODE)) {
-              this.log.warn(`The cloud sent no ${def.label.toLowerCase()} for station ${st.sid}: ${JSON.stringify(result).slice(0, 200)}`);
+              this.log.warn(`The cloud sent no ${label.toLowerCase()} for station ${st.sid}: ${JSON.stringify(result).slice(0, 200)}`);
             }
           }
         } catch (e) {
           if (this.stopped) return;
           failed = true;
           if (e instanceof JobError && e.reason === 'refused' && st.support[key] !== true) {
-            if (st.support[key] === undefined) this.log.info(`${def.label} is not offered for station ${st.sid}: ${e.message}`);
+            if (st.support[key] === undefined) this.log.info(`${label} is not offered for station ${st.sid}: ${e.message}`);
             st.support[key] = false;
           } else {
             const msg = e instanceof CloudError ? e.message : String(e);
             // A pause of logins was said once where it began: not again for every setting.
             const quiet = e instanceof CloudError && e.detail?.logged;
-            this.log[quiet ? 'debug' : 'warn'](`Could not read the ${def.label.toLowerCase()} of station ${st.sid}; keeping the last known value: ${msg}`);
+            this.log[quiet ? 'debug' : 'warn'](`Could not read the ${label.toLowerCase()} of station ${st.sid}; keeping the last known value: ${msg}`);
           }
         }
       }),
@@ -375,14 +359,14 @@ export class BatteryControls extends EventEmitter {
   }
 
   private invalid(key: SettingKey, value: SettingValue): string | undefined {
-    if (key === 'grid_charging') return typeof value === 'boolean' ? undefined : `${quote(String(value))} is neither on nor off`;
+    if (CLOUD_CONTROLS[key].platform === 'switch') return typeof value === 'boolean' ? undefined : `${quote(String(value))} is neither on nor off`;
     if (typeof value !== 'number' || !Number.isFinite(value)) return `${quote(String(value))} is not a number`;
-    const parsed = key === 'input_power' ? parseNumber(String(value), this.inputPower, 'W') : parseNumber(String(value), RESERVE_SOC, '%');
+    const parsed = parseNumber(String(value), this.ranges[key]!, CLOUD_CONTROLS[key].unit);
     return parsed.ok ? undefined : parsed.reason;
   }
 
   private blockedReason(st: StationState, key: SettingKey): string | undefined {
-    const label = this.defs[key].label;
+    const label = controlName(CLOUD_CONTROLS[key], 'en');
     if (st.support[key] === false) return `station ${st.sid} does not offer the ${label.toLowerCase()} setting`;
     if (st.support[key] !== true) return `the ${label.toLowerCase()} of station ${st.sid} has not been read yet`;
     if (key === 'reserve_soc' && st.mode !== undefined && st.mode !== SELF_CONSUMPTION_MODE) {
@@ -404,13 +388,6 @@ export class BatteryControls extends EventEmitter {
     const st = this.bySn(sn);
     this.emit('refused', { sn, sid: st?.sid ?? 0, key, value, message: reason, at: this.now() } satisfies ControlEvent);
     return new ControlRefused(`${cap(clip(reason, 300))}.`);
-  }
-
-  private describeValue(key: SettingKey, value: SettingValue | undefined): string {
-    const label = this.defs[key].label.toLowerCase();
-    if (value === undefined) return `the ${label} unknown`;
-    if (key === 'grid_charging') return `grid charging ${value ? 'on' : 'off'}`;
-    return `the ${label} at ${Number(value)} ${key === 'input_power' ? 'W' : '%'}`;
   }
 }
 

@@ -1,28 +1,52 @@
 /**
- * The battery settings the bridge can change through `station_ctl` jobs (reference hoymiles-cloud-api.md §7.2),
- * each with its action, how its read result and write body look, its range, its Home Assistant entity and
- * its strict command parser. Pure: no I/O.
+ * The battery's settings, one row each: the table every other place reads (the cloud's and the feed's
+ * controllers, the Home Assistant entities, the tray menu, the settings page, the demo cloud). A row has the
+ * key, the Home Assistant platform, the label (an i18n key; its English text names the Home Assistant entity and
+ * the log lines), the unit, the range and step, the options, and, for the cloud's settings, how the `station_ctl`
+ * job reads and writes it (reference hoymiles-cloud-api.md §7.2). Two sources, one row shape:
+ * - CLOUD_CONTROLS: grid charging, on-grid input power, reserve SoC (cloud jobs) and "refresh now";
+ * - FEED_CONTROLS: the EMS mode and the power setpoint through the battery's own MQTT feed
+ *   (ms-a2-native-mqtt.md §5.1–5.2), and the button that clears the setpoint.
+ * Pure: no I/O.
  */
 import { isObject, num } from '../cloud/parse.js';
-import { sanitizeId, topics } from '../mqtt/topics.js';
+import { t, type Language, type MessageKey } from '../i18n/index.js';
+import { parseButton, parseChoice, parseNumber, parseSwitch, type NumberRange, type Parsed } from './command-parse.js';
 
-export type SettingKey = 'grid_charging' | 'input_power' | 'reserve_soc';
-export type ControlKey = SettingKey | 'refresh';
+export { parseButton, parseChoice, parseNumber, parseSwitch, quote, type NumberRange, type Parsed } from './command-parse.js';
+
+export type Platform = 'switch' | 'number' | 'select' | 'button';
 export type SettingValue = boolean | number;
 
-export const SETTING_KEYS: readonly SettingKey[] = ['grid_charging', 'input_power', 'reserve_soc'];
-export const CONTROL_KEYS: readonly ControlKey[] = [...SETTING_KEYS, 'refresh'];
+export interface ControlDef<K extends string = string> {
+  key: K;
+  source: 'cloud' | 'feed';
+  /** Its Home Assistant platform; also what its commands look like (ON/OFF, a number, an option, a press). */
+  platform: Platform;
+  /** The name on the settings page and in notices, in the current language ("On-grid input power"). */
+  label: MessageKey;
+  /** The shorter name in the tray menu ("Input power"); default: the label. */
+  short?: MessageKey;
+  unit: '' | 'W' | '%';
+  /** number: the range and step (a station or the firmware's own config may narrow it). */
+  range?: NumberRange;
+  /** select: the options, each with its words. */
+  options?: readonly string[];
+  optionLabels?: Readonly<Record<string, MessageKey>>;
+  /** button: the payload of a press. */
+  press?: string;
+  /** The command topic's level when not the key (the clear button writes the setpoint's topic). */
+  topicKey?: string;
+  /** Home Assistant presentation. */
+  deviceClass?: 'power' | 'battery';
+  icon?: string;
+}
+
+// ---- the cloud's settings ----------------------------------------------------------------------------------
 
 export const ACTIONS = { gridCharging: 1503, inputPower: 1513, workMode: 83 } as const;
 /** App work mode 2 = self-consumption, the only mode whose reserve SoC (`k_2.soc_l`) is known (§7.2). */
 export const SELF_CONSUMPTION_MODE = 2;
-
-export interface NumberRange {
-  min: number;
-  max: number;
-  step: number;
-}
-
 /** The reference gives no range for the on-grid input power; one MS-A2 handles well under 2 kW. */
 export const DEFAULT_INPUT_POWER: NumberRange = { min: 0, max: 2000, step: 1 };
 /** Reserve SoC as the reference's Home Assistant design has it (mqtt-home-assistant.md §10.3). */
@@ -36,24 +60,36 @@ export interface ReadOutcome {
   mode?: number;
 }
 
-export interface SettingDef {
-  key: SettingKey;
+/** How the cloud reads and writes a setting: its `station_ctl` action, the read result, the write body. */
+export interface CloudJob {
   action: number;
-  label: string;
   read(result: Record<string, unknown>): ReadOutcome;
   writeData(sid: number, value: SettingValue): Record<string, unknown>;
-  /** Words for messages: "switch grid charging on", "set the on-grid input power to 800 W". */
-  describe(value: SettingValue): string;
-  /** The value as it goes into the state JSON. */
-  stateValue(value: SettingValue | undefined): string | number | null;
 }
 
-export function settingDefs(inputPower: NumberRange = DEFAULT_INPUT_POWER): Record<SettingKey, SettingDef & { range?: NumberRange }> {
-  return {
-    grid_charging: {
-      key: 'grid_charging',
+export type SettingKey = 'grid_charging' | 'input_power' | 'reserve_soc';
+export type ControlKey = SettingKey | 'refresh';
+export type CloudSettingDef = ControlDef<SettingKey> & { platform: 'switch' | 'number'; job: CloudJob };
+
+const numberJob = (action: number, field: string): CloudJob => ({
+  action,
+  read: (r) => {
+    const n = num(r[field]);
+    return n === undefined ? {} : { value: n };
+  },
+  writeData: (sid, value) => ({ [field]: Number(value), sid }),
+});
+
+export const CLOUD_CONTROLS: { readonly [K in SettingKey]: CloudSettingDef & { key: K } } & { readonly refresh: ControlDef<'refresh'> } = {
+  grid_charging: {
+    key: 'grid_charging',
+    source: 'cloud',
+    platform: 'switch',
+    label: 'control.grid_charging',
+    unit: '',
+    icon: 'mdi:transmission-tower-import',
+    job: {
       action: ACTIONS.gridCharging,
-      label: 'Grid charging',
       read: (r) => {
         const v = r.enable;
         if (typeof v === 'boolean') return { value: v };
@@ -62,27 +98,30 @@ export function settingDefs(inputPower: NumberRange = DEFAULT_INPUT_POWER): Reco
       },
       // Exactly the app's bodies (KR Bruno): enabling names target and type, disabling does not.
       writeData: (sid, value) => (value ? { enable: 1, sid, target: 2, type: 1 } : { enable: 0, sid }),
-      describe: (value) => `switch grid charging ${value ? 'on' : 'off'}`,
-      stateValue: (value) => (value === undefined ? null : value ? 'ON' : 'OFF'),
     },
-    input_power: {
-      key: 'input_power',
-      action: ACTIONS.inputPower,
-      label: 'On-grid input power',
-      range: inputPower,
-      read: (r) => {
-        const n = num(r.power);
-        return n === undefined ? {} : { value: n };
-      },
-      writeData: (sid, value) => ({ power: Number(value), sid }),
-      describe: (value) => `set the on-grid input power to ${Number(value)} W`,
-      stateValue: (value) => (value === undefined ? null : Number(value)),
-    },
-    reserve_soc: {
-      key: 'reserve_soc',
+  },
+  input_power: {
+    key: 'input_power',
+    source: 'cloud',
+    platform: 'number',
+    label: 'control.input_power',
+    short: 'control.input_power.short',
+    unit: 'W',
+    range: DEFAULT_INPUT_POWER,
+    deviceClass: 'power',
+    job: numberJob(ACTIONS.inputPower, 'power'),
+  },
+  reserve_soc: {
+    key: 'reserve_soc',
+    source: 'cloud',
+    platform: 'number',
+    label: 'control.reserve_soc',
+    short: 'control.reserve_soc.short',
+    unit: '%',
+    range: RESERVE_SOC,
+    deviceClass: 'battery',
+    job: {
       action: ACTIONS.workMode,
-      label: 'Reserve state of charge',
-      range: RESERVE_SOC,
       read: (r) => {
         const mode = num(r.mode);
         const k2 = isObject(r.k_2) ? r.k_2 : undefined;
@@ -92,144 +131,122 @@ export function settingDefs(inputPower: NumberRange = DEFAULT_INPUT_POWER): Reco
       },
       // As the issue specifies: self-consumption with the new reserve, maximum 100 %.
       writeData: (sid, value) => ({ sid, mode: SELF_CONSUMPTION_MODE, soc_l: Number(value), soc_h: 100 }),
-      describe: (value) => `set the reserve state of charge to ${Number(value)} %`,
-      stateValue: (value) => (value === undefined ? null : Number(value)),
     },
-  };
-}
+  },
+  refresh: { key: 'refresh', source: 'cloud', platform: 'button', label: 'control.refresh', unit: '', press: 'PRESS', icon: 'mdi:refresh' },
+};
 
-// ---- strict command parsing (mqtt-home-assistant.md §10.7) -------------------------------------------------
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/** A plain decimal number: optional minus, digits, optional fraction; nothing else (no "1e3", "0x10", " 8", "+8"). */
-const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
-/** Longer than any value of any setting: refused before anything else looks at it. */
-const MAX_NUMBER_CHARS = 24;
-
-/**
- * A plain decimal number, within the range and exactly on the step; nothing else. One trailing newline is
- * allowed (`mosquitto_pub -s`, `echo 800 | …`); spaces, a second line, "1e3", "0x10", "", "NaN" and
- * 800.0000000001 (off the step, however little) are refused.
- */
-export function parseNumber(payload: string, range: NumberRange, unit: string): Parsed<number> {
-  const s = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
-  const m = s.length <= MAX_NUMBER_CHARS ? DECIMAL.exec(s) : null;
-  if (!m) return { ok: false, reason: `${quote(payload)} is not a number` };
-  const n = Number(s);
-  if (n < range.min || n > range.max) return { ok: false, reason: `${s} ${unit} is outside ${range.min}–${range.max} ${unit}` };
-  // On the step exactly: no digits beyond the step's own decimals (other than zeros), then a whole number of steps.
-  const places = decimals(range.step);
-  const frac = m[3] ?? '';
-  const steps = (n - range.min) / range.step;
-  if (/[1-9]/.test(frac.slice(places)) || Math.abs(steps - Math.round(steps)) > 1e-9) {
-    return { ok: false, reason: `${s} ${unit} is not a multiple of the step ${range.step} ${unit}` };
-  }
-  // Snap away float noise from the division above (0.1 + 0.2 and the like).
-  const value = Math.round(steps) * range.step + range.min;
-  return { ok: true, value: Number(value.toFixed(places)) };
-}
-
-export function parseSwitch(payload: string): Parsed<boolean> {
-  if (payload === 'ON') return { ok: true, value: true };
-  if (payload === 'OFF') return { ok: true, value: false };
-  return { ok: false, reason: `${quote(payload)} is neither ON nor OFF` };
-}
-
-export function parseButton(payload: string): Parsed<true> {
-  return payload === 'PRESS' ? { ok: true, value: true } : { ok: false, reason: `${quote(payload)} is not PRESS` };
-}
-
-/** The command payload for `key` → the value to write. */
-export function parseCommand(key: ControlKey, payload: string, inputPower: NumberRange = DEFAULT_INPUT_POWER): Parsed<SettingValue> {
-  switch (key) {
-    case 'grid_charging':
-      return parseSwitch(payload);
-    case 'input_power':
-      return parseNumber(payload, inputPower, 'W');
-    case 'reserve_soc':
-      return parseNumber(payload, RESERVE_SOC, '%');
-    case 'refresh':
-      return parseButton(payload);
-  }
-}
+export const SETTING_KEYS: readonly SettingKey[] = ['grid_charging', 'input_power', 'reserve_soc'];
+export const CONTROL_KEYS: readonly ControlKey[] = [...SETTING_KEYS, 'refresh'];
 
 export function isControlKey(key: string): key is ControlKey {
   return (CONTROL_KEYS as readonly string[]).includes(key);
 }
 
-/** A payload fit for a log line: quoted, control characters escaped, long ones cut. */
-export function quote(payload: string): string {
-  return JSON.stringify(payload.length > 40 ? `${payload.slice(0, 40)}…` : payload);
+// ---- the feed's controls -----------------------------------------------------------------------------------
+
+export const EMS_MODES = ['general', 'mqtt_ctrl', 'tou_plan'] as const;
+export type EmsMode = (typeof EMS_MODES)[number];
+/** The guide's V0.3 range; a retained power_ctrl config with other limits narrows it. */
+export const SETPOINT_RANGE: NumberRange = { min: -1000, max: 1000, step: 1 };
+/** The payload that clears the setpoint (the Home Assistant button sends it on the setpoint's topic). */
+export const CLEAR = 'CLEAR';
+
+export type FeedControlKey = 'ems_mode' | 'power_setpoint' | 'power_setpoint_clear';
+
+export const FEED_CONTROLS: { readonly [K in FeedControlKey]: ControlDef<K> } = {
+  ems_mode: {
+    key: 'ems_mode',
+    source: 'feed',
+    platform: 'select',
+    label: 'control.ems_mode',
+    unit: '',
+    options: EMS_MODES,
+    optionLabels: { general: 'control.ems_mode.general', mqtt_ctrl: 'control.ems_mode.mqtt_ctrl', tou_plan: 'control.ems_mode.tou_plan' },
+    icon: 'mdi:home-battery',
+  },
+  power_setpoint: {
+    key: 'power_setpoint',
+    source: 'feed',
+    platform: 'number',
+    label: 'control.power_setpoint',
+    unit: 'W',
+    range: SETPOINT_RANGE,
+    deviceClass: 'power',
+  },
+  power_setpoint_clear: {
+    key: 'power_setpoint_clear',
+    source: 'feed',
+    platform: 'button',
+    label: 'control.power_setpoint_clear',
+    unit: '',
+    press: CLEAR,
+    topicKey: 'power_setpoint',
+    icon: 'mdi:close-circle-outline',
+  },
+};
+
+/** The command topic levels the feed's controls listen on (the clear button shares the setpoint's). */
+export const FEED_COMMAND_KEYS = [...new Set(Object.values(FEED_CONTROLS).map((d) => d.topicKey ?? d.key))] as ('ems_mode' | 'power_setpoint')[];
+
+// ---- derived: names, words, parsing, state -----------------------------------------------------------------
+
+/** The label in a language (English: the Home Assistant entity's name and the log lines). */
+export function controlName(def: ControlDef, lang?: Language): string {
+  return t(def.label, undefined, lang);
 }
 
-function decimals(step: number): number {
-  const s = String(step);
-  const i = s.indexOf('.');
-  return i < 0 ? 0 : s.length - i - 1;
+/** The tray's name of a control in the current language. */
+export function shortName(def: ControlDef): string {
+  return t(def.short ?? def.label);
 }
 
-// ---- Home Assistant entities (mqtt-home-assistant.md §5, §10.3) ---------------------------------------------
-
-function component(sn: string, base: string, key: ControlKey, platform: string, name: string, extra: Record<string, unknown>): Record<string, unknown> {
-  return {
-    platform,
-    unique_id: `${topics.deviceId(sn)}_${key}`,
-    default_entity_id: `${platform}.msa2_${sanitizeId(sn)}_${key}`,
-    name,
-    command_topic: topics.command(base, sn, key),
-    ...extra,
-  };
+/** A select option in words ("MQTT control"); the option itself when it has none. */
+export function optionWords(def: ControlDef, option: string): string {
+  const key = def.optionLabels?.[option];
+  return key ? t(key) : option;
 }
 
-/** Discovery components for the given controls of one battery (the station's master). */
-export function controlComponents(
-  sn: string,
-  base: string,
-  offered: readonly ControlKey[],
-  inputPower: NumberRange = DEFAULT_INPUT_POWER,
-): Record<string, Record<string, unknown>> {
-  const all: Record<ControlKey, () => Record<string, unknown>> = {
-    grid_charging: () =>
-      component(sn, base, 'grid_charging', 'switch', 'Grid charging', {
-        icon: 'mdi:transmission-tower-import',
-        payload_on: 'ON',
-        payload_off: 'OFF',
-        state_on: 'ON',
-        state_off: 'OFF',
-        entity_category: 'config',
-        value_template: '{{ value_json.grid_charging }}',
-      }),
-    input_power: () =>
-      component(sn, base, 'input_power', 'number', 'On-grid input power', {
-        device_class: 'power',
-        unit_of_measurement: 'W',
-        min: inputPower.min,
-        max: inputPower.max,
-        step: inputPower.step,
-        mode: 'box',
-        entity_category: 'config',
-        value_template: '{{ value_json.input_power }}',
-      }),
-    reserve_soc: () =>
-      component(sn, base, 'reserve_soc', 'number', 'Reserve state of charge', {
-        device_class: 'battery',
-        unit_of_measurement: '%',
-        min: RESERVE_SOC.min,
-        max: RESERVE_SOC.max,
-        step: RESERVE_SOC.step,
-        mode: 'box',
-        entity_category: 'config',
-        value_template: '{{ value_json.reserve_soc }}',
-      }),
-    refresh: () =>
-      component(sn, base, 'refresh', 'button', 'Refresh now', {
-        icon: 'mdi:refresh',
-        payload_press: 'PRESS',
-        entity_category: 'config',
-      }),
-  };
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const key of CONTROL_KEYS) if (offered.includes(key)) out[key] = all[key]();
-  return out;
+/** "800 W", "10 %": a number of a setting with its unit. */
+export function valueWithUnit(def: ControlDef, value: number): string {
+  return `${value} ${def.unit}`.trimEnd();
+}
+
+/** A command payload for `def` → its value: strictly by its platform (and `range`, default the row's own). */
+export function parseControl(def: ControlDef, payload: string, range = def.range): Parsed<SettingValue | string> {
+  switch (def.platform) {
+    case 'switch':
+      return parseSwitch(payload);
+    case 'number':
+      return parseNumber(payload, range!, def.unit);
+    case 'button':
+      return parseButton(payload, def.press);
+    case 'select':
+      return parseChoice(payload, def.options!);
+  }
+}
+
+/** The command payload for a cloud control → the value to write (refresh: true). */
+export function parseCommand(key: ControlKey, payload: string, inputPower: NumberRange = DEFAULT_INPUT_POWER): Parsed<SettingValue> {
+  return parseControl(CLOUD_CONTROLS[key], payload, key === 'input_power' ? inputPower : undefined) as Parsed<SettingValue>;
+}
+
+/** The value as it goes into the state JSON: ON/OFF for a switch, the number, null while unknown. */
+export function stateValue(def: ControlDef, value: SettingValue | string | undefined): string | number | null {
+  if (value === undefined) return null;
+  if (def.platform === 'switch') return value ? 'ON' : 'OFF';
+  return def.platform === 'number' ? Number(value) : String(value);
+}
+
+/** English words for log lines and messages: "switch grid charging on", "set the on-grid input power to 800 W". */
+export function describeChange(def: ControlDef, value: SettingValue): string {
+  const name = controlName(def, 'en').toLowerCase();
+  return def.platform === 'switch' ? `switch ${name} ${value ? 'on' : 'off'}` : `set the ${name} to ${valueWithUnit(def, Number(value))}`;
+}
+
+/** English words for a kept value: "grid charging on", "the on-grid input power at 800 W", "… unknown". */
+export function describeValue(def: ControlDef, value: SettingValue | undefined): string {
+  const name = controlName(def, 'en').toLowerCase();
+  if (value === undefined) return `the ${name} unknown`;
+  return def.platform === 'switch' ? `${name} ${value ? 'on' : 'off'}` : `the ${name} at ${valueWithUnit(def, Number(value))}`;
 }

@@ -11,21 +11,21 @@
  * holds what the feed confirmed: the mode from system/state, the setpoint once the battery power follows it.
  */
 import { EventEmitter } from 'node:events';
-import { parseNumber, quote, type NumberRange } from '../controls/battery-settings.js';
+import { CLEAR, FEED_COMMAND_KEYS, FEED_CONTROLS, parseControl, quote, SETPOINT_RANGE, type EmsMode, type NumberRange } from '../controls/battery-settings.js';
+import { controlComponent } from '../controls/ha-components.js';
+import type { NativeControlView } from '../controls/views.js';
 import type { Logger } from '../log/logger.js';
-import { sanitizeId, topics } from '../mqtt/topics.js';
-import { EMS_MODES, type EmsMode } from './parse.js';
+import { topics } from '../mqtt/topics.js';
 import type { NativeSource, NativeUnit } from './source.js';
 import { nativeTopics } from './topics.js';
 
-export const NATIVE_CONTROL_KEYS = ['ems_mode', 'power_setpoint'] as const;
+export { CLEAR, SETPOINT_RANGE } from '../controls/battery-settings.js';
+export type { NativeControlView } from '../controls/views.js';
+
+/** The command topic levels of the feed's controls (from their rows in controls/battery-settings.ts). */
+export const NATIVE_CONTROL_KEYS = FEED_COMMAND_KEYS;
 export type NativeControlKey = (typeof NATIVE_CONTROL_KEYS)[number];
 export const isNativeControlKey = (k: string): k is NativeControlKey => (NATIVE_CONTROL_KEYS as readonly string[]).includes(k);
-
-/** The guide's V0.3 range; a retained power_ctrl config with other limits narrows it. */
-export const SETPOINT_RANGE: NumberRange = { min: -1000, max: 1000, step: 1 };
-/** The payload that clears the setpoint (the Home Assistant button sends it on the setpoint's topic). */
-export const CLEAR = 'CLEAR';
 
 export interface NativeControlsOptions {
   feed: Pick<NativeSource, 'unit' | 'on' | 'off'>;
@@ -59,19 +59,6 @@ interface UnitControl {
   /** Our own recent setpoint payloads: the broker echoes them back to us. */
   ownPayloads: { payload: string; at: number }[];
   lastActionAt: Map<NativeControlKey, number>;
-}
-
-export interface NativeControlView {
-  sn: string;
-  dev: string;
-  mode?: EmsMode;
-  /** The mode sent and not yet confirmed by the feed. */
-  pendingMode?: EmsMode;
-  setpoint?: number;
-  confirmedSetpoint?: number;
-  range: NumberRange;
-  /** The setpoint is re-sent every 30 s right now. */
-  keepingAlive: boolean;
 }
 
 export declare interface NativeControls {
@@ -121,7 +108,6 @@ export class NativeControls extends EventEmitter {
 
   // ---- what the publisher and the tray see ----------------------------------------------------------------
 
-  /** Discovery components: a mode select, a setpoint number and a button that clears it (master units only). */
   /** What components(sn) depends on, as a short string: the publisher rebuilds discovery only when it changes. */
   componentsKey(sn: string): string {
     const u = this.o.feed.unit(sn);
@@ -130,43 +116,14 @@ export class NativeControls extends EventEmitter {
     return `${u.sn}:${r.min}:${r.max}:${r.step}`;
   }
 
+  /** Discovery components from the feed's rows: the mode select, the setpoint number, the button that clears it (master units only). */
   components(sn: string): Record<string, Record<string, unknown>> {
     const u = this.o.feed.unit(sn);
     if (!u?.master) return {};
     const range = this.range(u);
-    const base = (key: string, platform: string, name: string, extra: Record<string, unknown>) => ({
-      platform,
-      unique_id: `${topics.deviceId(u.sn)}_${key}`,
-      default_entity_id: `${platform}.msa2_${sanitizeId(u.sn)}_${key}`,
-      name,
-      ...extra,
-    });
-    return {
-      ems_mode: base('ems_mode', 'select', 'EMS mode', {
-        command_topic: topics.command(this.o.base, u.sn, 'ems_mode'),
-        options: [...EMS_MODES],
-        value_template: '{{ value_json.ems_mode }}',
-        icon: 'mdi:home-battery',
-        entity_category: 'config',
-      }),
-      power_setpoint: base('power_setpoint', 'number', 'Power setpoint', {
-        command_topic: topics.command(this.o.base, u.sn, 'power_setpoint'),
-        device_class: 'power',
-        unit_of_measurement: 'W',
-        min: range.min,
-        max: range.max,
-        step: range.step,
-        mode: 'box',
-        value_template: '{{ value_json.power_setpoint }}',
-        entity_category: 'config',
-      }),
-      power_setpoint_clear: base('power_setpoint_clear', 'button', 'Clear power setpoint', {
-        command_topic: topics.command(this.o.base, u.sn, 'power_setpoint'),
-        payload_press: CLEAR,
-        icon: 'mdi:close-circle-outline',
-        entity_category: 'config',
-      }),
-    };
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const def of Object.values(FEED_CONTROLS)) out[def.key] = controlComponent(def, u.sn, this.o.base, def.key === 'power_setpoint' ? range : undefined);
+    return out;
   }
 
   /** State JSON keys: the confirmed values only, null while unknown. */
@@ -208,9 +165,9 @@ export class NativeControls extends EventEmitter {
       else if (payload.trim().toUpperCase() === CLEAR) this.clearSetpoint(sn);
       else {
         const u = this.o.feed.unit(sn);
-        const parsed = parseNumber(payload, u ? this.range(u) : SETPOINT_RANGE, 'W');
+        const parsed = parseControl(FEED_CONTROLS.power_setpoint, payload, u ? this.range(u) : undefined);
         if (!parsed.ok) throw this.refuse(sn, key, parsed.reason);
-        this.setSetpoint(sn, parsed.value);
+        this.setSetpoint(sn, Number(parsed.value));
       }
     } catch {
       /* refused and logged */
@@ -219,7 +176,8 @@ export class NativeControls extends EventEmitter {
 
   /** Switch the EMS mode (tray, MQTT). Throws with the reason when refused. */
   setMode(sn: string, mode: string): void {
-    if (!(EMS_MODES as readonly string[]).includes(mode)) throw this.refuse(sn, 'ems_mode', `${quote(mode)} is not one of ${EMS_MODES.join(', ')}`);
+    const valid = parseControl(FEED_CONTROLS.ems_mode, mode);
+    if (!valid.ok) throw this.refuse(sn, 'ems_mode', valid.reason);
     const c = this.control(sn, 'ems_mode');
     const m = mode as EmsMode;
     if (!this.o.publish(nativeTopics.emsModeCommand(c.dev), m)) throw this.refuse(sn, 'ems_mode', 'the MQTT broker is not connected');
@@ -236,7 +194,7 @@ export class NativeControls extends EventEmitter {
   setSetpoint(sn: string, watts: number): void {
     const u = this.o.feed.unit(sn);
     if (u) {
-      const parsed = parseNumber(String(watts), this.range(u), 'W');
+      const parsed = parseControl(FEED_CONTROLS.power_setpoint, String(watts), this.range(u));
       if (!parsed.ok) throw this.refuse(sn, 'power_setpoint', parsed.reason);
     }
     const c = this.control(sn, 'power_setpoint');
@@ -346,7 +304,7 @@ export class NativeControls extends EventEmitter {
 
   private range(u: NativeUnit): NumberRange {
     const r = u.powerRange;
-    return r ? { min: Math.max(SETPOINT_RANGE.min, Math.ceil(r.min)), max: Math.min(SETPOINT_RANGE.max, Math.floor(r.max)), step: 1 } : SETPOINT_RANGE;
+    return r ? { min: Math.max(SETPOINT_RANGE.min, Math.ceil(r.min)), max: Math.min(SETPOINT_RANGE.max, Math.floor(r.max)), step: SETPOINT_RANGE.step } : SETPOINT_RANGE;
   }
 
   private newControl(u: NativeUnit): UnitControl {

@@ -4,13 +4,14 @@
  * of any plausible range is refused whole, with the reason: it never changes a reading. Unknown keys are
  * ignored (the key set grows with firmware versions); a missing key (or null) stays missing, never 0.
  */
+import { EMS_MODES, type EmsMode } from '../controls/battery-settings.js';
 import type { BatteryStatus, LiveValues } from '../core/readings.js';
+
+/** The EMS modes are the mode select's options (controls/battery-settings.ts). */
+export { EMS_MODES, type EmsMode };
 
 /** The largest payload looked at: device/state with 4 packs and PV inputs is well under 2 KiB. */
 export const MAX_PAYLOAD_BYTES = 8 * 1024;
-
-export const EMS_MODES = ['general', 'mqtt_ctrl', 'tou_plan'] as const;
-export type EmsMode = (typeof EMS_MODES)[number];
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 

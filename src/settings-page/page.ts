@@ -4,8 +4,8 @@
  * Inline code runs under a per-response CSP nonce; there are no style attributes or inline handlers.
  */
 import type { Settings } from '../config/app-settings.js';
-import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
-import { DEFAULT_INPUT_POWER, RESERVE_SOC, type NumberRange, type SettingKey } from '../controls/battery-settings.js';
+import { CLOUD_CONTROLS, valueWithUnit, type NumberRange, type SettingKey } from '../controls/battery-settings.js';
+import type { SettingView, StationControlsView } from '../controls/views.js';
 import { CONTROLS_ANCHOR, controlAnchor } from './anchors.js';
 import { catalog, language, t, type MessageKey, type Params } from '../i18n/index.js';
 
@@ -230,30 +230,25 @@ function renderSection(s: SectionDef, st: PageState): string {
   return `<section class="card" id="sec-${s.id}"><h2>${T(s.title)}</h2>${body}</section>`;
 }
 
-/** Unit and range of a battery setting (grid charging has neither). */
+/** Unit and range of a battery setting, from its row (grid charging has neither); a station's own range first. */
 export function controlUnit(key: SettingKey): string {
-  return key === 'input_power' ? 'W' : key === 'reserve_soc' ? '%' : '';
+  return CLOUD_CONTROLS[key].unit;
 }
 export function controlRange(v: Pick<SettingView, 'key' | 'range'>): NumberRange | undefined {
-  if (v.key === 'grid_charging') return undefined;
-  return v.range ?? (v.key === 'input_power' ? DEFAULT_INPUT_POWER : RESERVE_SOC);
+  const def = CLOUD_CONTROLS[v.key];
+  return def.platform === 'number' ? (v.range ?? def.range) : undefined;
 }
 /** A confirmed value in words: "On", "Off", "800 W", "10 %", or "not known yet". */
 export function controlValueText(key: SettingKey, value: SettingView['value']): string {
-  if (key === 'grid_charging') return t(typeof value === 'boolean' ? (value ? 'page.on' : 'page.off') : 'page.notKnownYet');
-  return typeof value === 'number' && Number.isFinite(value) ? `${value} ${controlUnit(key)}` : t('page.notKnownYet');
+  const def = CLOUD_CONTROLS[key];
+  if (def.platform === 'switch') return t(typeof value === 'boolean' ? (value ? 'page.on' : 'page.off') : 'page.notKnownYet');
+  return typeof value === 'number' && Number.isFinite(value) ? valueWithUnit(def, value) : t('page.notKnownYet');
 }
-
-const CONTROL_LABELS: Record<SettingKey, MessageKey> = {
-  grid_charging: 'page.ctl.grid_charging',
-  input_power: 'page.ctl.input_power',
-  reserve_soc: 'page.ctl.reserve_soc',
-};
 
 function renderControl(st: StationControlsView, v: SettingView): string {
   const id = controlAnchor(st.sn, v.key);
-  const label = CONTROL_LABELS[v.key] ? t(CONTROL_LABELS[v.key]) : v.label;
-  const attrs = `data-sn="${esc(st.sn)}" data-key="${esc(v.key)}"`;
+  const label = t(CLOUD_CONTROLS[v.key].label);
+  const attrs = `data-sn="${esc(st.sn)}" data-key="${esc(v.key)}" data-platform="${CLOUD_CONTROLS[v.key].platform}"`;
   if (v.supported !== true) {
     const why = t(v.supported === false ? 'page.ctl.notOffered' : 'page.ctl.notRead');
     return `<div class="row ctl" ${attrs}><label>${esc(label)}</label><div class="control"><p class="hint ctl-static" id="${id}" tabindex="-1">${esc(why)}</p></div></div>`;
@@ -261,7 +256,7 @@ function renderControl(st: StationControlsView, v: SettingView): string {
   const range = controlRange(v);
   const disabled = v.blocked ? ' disabled' : '';
   let input: string;
-  if (v.key === 'grid_charging') {
+  if (CLOUD_CONTROLS[v.key].platform === 'switch') {
     const on = v.value === true;
     input = `<select id="${id}" aria-describedby="${id}-now ${id}-result"${disabled}><option value="on"${on ? ' selected' : ''}>${T('page.on')}</option><option value="off"${on ? '' : ' selected'}>${T('page.off')}</option></select>`;
   } else {
@@ -668,7 +663,7 @@ const JS = `
     var now = row.querySelector('.ctl-now');
     function apply(){
       var key = row.getAttribute('data-key');
-      var value = key === 'grid_charging' ? input.value === 'on' : input.value;
+      var value = row.getAttribute('data-platform') === 'switch' ? input.value === 'on' : input.value;
       btn.disabled = true; input.removeAttribute('aria-invalid');
       out.className = 'result ctl-result'; out.textContent = tr('page.js.applying');
       post('/api/control', {sn: row.getAttribute('data-sn'), key: key, value: value}).then(function(r){

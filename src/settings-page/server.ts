@@ -17,7 +17,7 @@ import { t } from '../i18n/index.js';
 import type { SecretStore } from '../config/secrets.js';
 import { DEFAULTS, normalizeBrokerUrl, usesCloud, validateSettings, type FieldErrors, type Settings } from '../config/app-settings.js';
 import type { StationControlsView } from '../controls/battery-controls.js';
-import { parseNumber, parseSwitch, SETTING_KEYS, type SettingKey, type SettingValue } from '../controls/battery-settings.js';
+import { CLOUD_CONTROLS, parseNumber, parseSwitch, SETTING_KEYS, type SettingKey, type SettingValue } from '../controls/battery-settings.js';
 import { addSecret, redact, type Logger } from '../log/logger.js';
 import { urlPassword, urlWithoutPassword } from '../log/mask.js';
 import { sanitizeId } from '../mqtt/topics.js';
@@ -267,7 +267,7 @@ export async function startSettingsServer(opts: SettingsServerOptions): Promise<
     if (!view || view.supported !== true) return { status: 422, json: { ok: false, error: `${view?.label ?? key} is not offered for this station.` } };
 
     let value: SettingValue;
-    if (key === 'grid_charging') {
+    if (CLOUD_CONTROLS[key].platform === 'switch') {
       const raw = body.value;
       const parsed = typeof raw === 'boolean' ? ({ ok: true, value: raw } as const) : parseSwitch(String(raw ?? '').trim().toUpperCase());
       if (!parsed.ok) return { status: 422, json: { ok: false, error: t('page.err.onOff') } };

@@ -3,35 +3,21 @@
  * checkboxes, the confirmed one ticked, a sent one marked "…" until the feed confirms it) and the power setpoint
  * being kept alive, with a click to clear it. Each change takes the confirming step the grid charging row has:
  * a click only asks ("MQTT control ▸"), "Switch to MQTT control" / "Cancel" below the group decide.
- * Pure; fixed rows per slot (systray2 cannot add rows later).
+ * The modes and their words come from the mode select's row (controls/battery-settings.ts). Pure; fixed rows
+ * per slot (systray2 cannot add rows later).
  */
-import type { NativeControlView } from '../native/controls.js';
-import { EMS_MODES, type EmsMode } from '../native/parse.js';
-import type { MenuRow } from './menu-model.js';
+import { EMS_MODES, FEED_CONTROLS, optionWords } from '../controls/battery-settings.js';
+import type { NativeControlView } from '../controls/views.js';
+import { confirmRows, row, type MenuRow } from './menu-rows.js';
 import type { PendingChange } from './types.js';
-import { t, type MessageKey } from '../i18n/index.js';
+import { t } from '../i18n/index.js';
 
-const EMS_MODE_KEYS: Record<EmsMode, MessageKey> = {
-  general: 'feed.general',
-  mqtt_ctrl: 'feed.mqtt_ctrl',
-  tou_plan: 'feed.tou_plan',
-};
-/** The EMS modes in words, in the current language. */
-export const EMS_MODE_WORDS = {
-  get general() { return t(EMS_MODE_KEYS.general); },
-  get mqtt_ctrl() { return t(EMS_MODE_KEYS.mqtt_ctrl); },
-  get tou_plan() { return t(EMS_MODE_KEYS.tou_plan); },
-} satisfies Record<EmsMode, string>;
+/** An EMS mode in words, in the current language ("MQTT control"), from the mode select's row. */
+const modeWords = (mode: string) => optionWords(FEED_CONTROLS.ems_mode, mode);
 
 /** "EMS mode MQTT control" (notices and notifications). */
 export function emsModeWords(mode: string): string {
-  return t('feed.emsMode', { mode: EMS_MODE_WORDS[mode as EmsMode] ?? mode });
-}
-
-/** The menu model's row makers (passed in: the model imports this file). */
-export interface RowTools {
-  row: (id: string, kind: MenuRow['kind'], text: string, extra?: Partial<MenuRow>) => MenuRow;
-  confirmRows: (id: string, pending: boolean, text: string, tooltip: string, cancelTooltip: string) => MenuRow[];
+  return t('feed.emsMode', { mode: modeWords(mode) });
 }
 
 /** The change still fits what the feed shows (another mode meanwhile, a mode on its way, no setpoint: not offered). */
@@ -41,7 +27,7 @@ function stillOffered(v: NativeControlView, c: PendingChange | undefined): c is 
   return c.what === 'clear_setpoint' && v.setpoint !== undefined;
 }
 
-export function feedControlRows(views: readonly NativeControlView[] | undefined, slots: number, { row, confirmRows }: RowTools, confirm?: PendingChange): MenuRow[] {
+export function feedControlRows(views: readonly NativeControlView[] | undefined, slots: number, confirm?: PendingChange): MenuRow[] {
   const parent = 'controls';
   const out: MenuRow[] = [];
   for (let j = 0; j < slots; j++) {
@@ -53,7 +39,7 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
       const pending = v?.pendingMode === mode;
       const asking = asked?.what === 'ems_mode' && asked.mode === mode;
       out.push(
-        row(`f${j}.mode_${mode}`, 'checkbox', `${EMS_MODE_WORDS[mode]} (${mode})${pending ? '…' : asking ? ' ▸' : ''}`, {
+        row(`f${j}.mode_${mode}`, 'checkbox', `${modeWords(mode)} (${mode})${pending ? '…' : asking ? ' ▸' : ''}`, {
           hidden,
           parent,
           checked: v?.mode === mode,
@@ -88,7 +74,7 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
               : t('feed.clearTip'),
       }),
     );
-    const what = asked?.what === 'ems_mode' ? t('feed.switchTo', { mode: EMS_MODE_WORDS[asked.mode as EmsMode] ?? asked.mode }) : t('feed.clear');
+    const what = asked?.what === 'ems_mode' ? t('feed.switchTo', { mode: modeWords(asked.mode) }) : t('feed.clear');
     const tip = asked?.what === 'ems_mode' ? t('feed.sendNow', { mode: asked.mode, dev: v?.dev ?? '' }) : t('feed.stopNow', { dev: v?.dev ?? '' });
     out.push(...confirmRows(`f${j}.change`, !!asked, what, tip, t('feed.leave')));
   }

@@ -3,16 +3,19 @@
  * `now`) always gives the same model, and the row list has a fixed shape for a given maxBatteries, because
  * systray2 cannot add rows after start (unused rows are hidden instead).
  */
-import type { SettingView, StationControlsView } from '../controls/battery-controls.js';
+import { CLOUD_CONTROLS, shortName, valueWithUnit, type SettingKey } from '../controls/battery-settings.js';
+import type { SettingView, StationControlsView } from '../controls/views.js';
 import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { batteryName } from '../core/names.js';
 import { CONTROLS_ANCHOR, controlAnchor } from '../settings-page/anchors.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
-import type { PendingChange, TrayActions, TrayState } from './types.js';
+import type { PendingChange, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';
+import { confirmRows, row, type MenuRow } from './menu-rows.js';
 import { formatDate, formatNumber, formatTime, language, t } from '../i18n/index.js';
 
 export { batteryName, shortSerial } from '../core/names.js';
+export type { MenuOnlyAction, MenuRow, RowKind } from './menu-rows.js';
 
 export const DEFAULT_MAX_BATTERIES = 4;
 /** Master units with control through the feed shown in the tray (one per system; Home Assistant has them all). */
@@ -32,39 +35,6 @@ export type ToggleStyle = 'native' | 'glyph';
 export const CHECKED = '☑';
 export const UNCHECKED = '☐';
 
-/** 'submenu': a parent whose children are the rows naming it as `parent`; never hidden (disabled instead). */
-export type RowKind = 'text' | 'separator' | 'checkbox' | 'action' | 'submenu';
-
-export interface MenuRow {
-  /**
-   * Stable key: b<i>.gap (i ≥ 1), b<i>.header|soc|power|flow|today|temp|updated, sep.controls, controls (submenu)
-   * with its children c<j>.header|grid_charging|grid_confirm|grid_cancel|input_power|reserve_soc and
-   * f<j>.header|mode_<mode>|setpoint|change_confirm|change_cancel, sep.main,
-   * problem, notice, publish, refresh, autostart, log, settings, sep.quit, quit. Separators are never hidden (the
-   * helper cannot hide them).
-   */
-  id: string;
-  kind: RowKind;
-  text: string;
-  tooltip: string;
-  enabled: boolean;
-  hidden: boolean;
-  checked: boolean;
-  action?: keyof TrayActions | MenuOnlyAction;
-  /** The action's argument: the page anchor for openSettings. */
-  arg?: string;
-  /** For action 'askConfirm': the change this click asks for (it then waits for the confirming row). */
-  asks?: PendingChange;
-  /** The id of the submenu row this row belongs to (undefined: top level). */
-  parent?: string;
-}
-
-/**
- * Clicks the tray handles itself: the confirming step. 'askConfirm' shows the confirming rows for the row's
- * `asks`; 'confirmChange' runs the change waiting (TrayState.confirm); 'cancelConfirm' drops it.
- */
-export type MenuOnlyAction = 'askConfirm' | 'confirmChange' | 'cancelConfirm';
-
 export interface MenuModel {
   rows: MenuRow[];
   /** The icon's cache key (see icon-art.ts iconKey). */
@@ -80,10 +50,10 @@ export interface MenuModel {
 /** The fixed row labels, in the current language. */
 export const LABELS = {
   get controls() { return t('menu.controls'); },
-  get gridCharging() { return t('menu.gridCharging'); },
+  get gridCharging() { return shortName(CLOUD_CONTROLS.grid_charging); },
   get cancel() { return t('menu.cancel'); },
   get publish() { return t('menu.publish'); },
-  get refresh() { return t('menu.refresh'); },
+  get refresh() { return shortName(CLOUD_CONTROLS.refresh); },
   get autostart() { return t('menu.autostart'); },
   get openLog() { return t('menu.openLog'); },
   get settings() { return t('menu.settings'); },
@@ -276,21 +246,15 @@ export function problemLine(state: TrayState): ProblemLine | undefined {
   return broker ?? cloud ?? (state.controlError ? controlProblemLine(state.controlError) : undefined);
 }
 
-const SETTING_WORDS: Record<SettingView['key'], { label: () => string; unit: string }> = {
-  grid_charging: { label: () => t('menu.gridCharging'), unit: '' },
-  input_power: { label: () => t('menu.inputPower'), unit: 'W' },
-  reserve_soc: { label: () => t('menu.reserve'), unit: '%' },
-};
-
 /** "Grid charging on", "Input power 800 W": a battery setting and its value in words. */
-export function settingWords(key: SettingView['key'], value: boolean | number): string {
-  const w = SETTING_WORDS[key];
-  const label = w.label();
-  return typeof value === 'boolean' ? t(value ? 'menu.settingOn' : 'menu.settingOff', { label }) : `${label} ${value} ${w.unit}`.trimEnd();
+export function settingWords(key: SettingKey, value: boolean | number): string {
+  const def = CLOUD_CONTROLS[key];
+  const label = shortName(def);
+  return typeof value === 'boolean' ? t(value ? 'menu.settingOn' : 'menu.settingOff', { label }) : `${label} ${valueWithUnit(def, value)}`;
 }
 
 /** The menu line after a confirmed change: "✓ Grid charging on – confirmed by the battery at 10:02". */
-export function controlNoticeText(key: SettingView['key'], value: boolean | number, at: number): string {
+export function controlNoticeText(key: SettingKey, value: boolean | number, at: number): string {
   return confirmedNotice(settingWords(key, value), at);
 }
 
@@ -299,12 +263,12 @@ export function confirmedNotice(words: string, at: number): string {
   return t('menu.confirmed', { setting: words, time: clockHM(at) });
 }
 
-function settingOf(st: StationControlsView, key: SettingView['key']): SettingView | undefined {
+function settingOf(st: StationControlsView, key: SettingKey): SettingView | undefined {
   return st.settings.find((x) => x.key === key);
 }
 
-function numberText(v: SettingView | undefined, unit: string): string {
-  return typeof v?.value === 'number' && Number.isFinite(v.value) ? `${v.value} ${unit}` : MISSING;
+function numberText(v: SettingView | undefined): string {
+  return v && typeof v.value === 'number' && Number.isFinite(v.value) ? valueWithUnit(CLOUD_CONTROLS[v.key], v.value) : MISSING;
 }
 
 /** A toggle's text and native check for a style: "☑ Publish to MQTT" (glyph) or "Publish to MQTT" + ✓ (native). */
@@ -316,18 +280,6 @@ interface RowContext {
   style: ToggleStyle;
   /** The change waiting for its confirming click. */
   confirm?: PendingChange;
-}
-
-/**
- * The two rows of a confirming step under the row that asked: "    Turn on grid charging" and "    Cancel"
- * (`<id>_confirm`, `<id>_cancel`), shown while `pending`.
- */
-function confirmRows(id: string, pending: boolean, text: string, tooltip: string, cancelTooltip: string): MenuRow[] {
-  const parent = 'controls';
-  return [
-    row(`${id}_confirm`, 'action', `    ${text}`, { hidden: !pending, parent, action: 'confirmChange', tooltip: pending ? tooltip : '' }),
-    row(`${id}_cancel`, 'action', `    ${LABELS.cancel}`, { hidden: !pending, parent, action: 'cancelConfirm', tooltip: pending ? cancelTooltip : '' }),
-  ];
 }
 
 /** The rows of one station's group in the Battery control submenu (slot j). `st` undefined: all hidden. */
@@ -365,13 +317,13 @@ function controlRows(j: number, st: StationControlsView | undefined, showHeader:
     }
   }
   const turnTo = on(gc) && typeof gc.value === 'boolean' ? !gc.value : true;
-  const numberRow = (id: 'input_power' | 'reserve_soc', v: SettingView | undefined, label: string, unit: string, what: string): MenuRow =>
-    row(`c${j}.${id}`, 'action', `${label}: ${numberText(v, unit)}${v?.writing ? t('menu.applying') : ''}…`, {
+  const numberRow = (id: 'input_power' | 'reserve_soc', v: SettingView | undefined): MenuRow =>
+    row(`c${j}.${id}`, 'action', `${shortName(CLOUD_CONTROLS[id])}: ${numberText(v)}${v?.writing ? t('menu.applying') : ''}…`, {
       hidden: !on(v),
       parent,
       action: 'openSettings',
       arg: st ? controlAnchor(st.sn, id) : undefined,
-      tooltip: on(v) ? (v.blocked ?? t('menu.numberTip', { what, where })) : '',
+      tooltip: on(v) ? (v.blocked ?? t('menu.numberTip', { what: t(CLOUD_CONTROLS[id].label), where })) : '',
     });
   return [
     row(`c${j}.header`, 'text', st ? batteryName({ sn: st.sn, stationName: st.stationName ?? '' }) : '', { hidden: !st || !showHeader, parent, tooltip: st?.stationName ?? '' }),
@@ -385,8 +337,8 @@ function controlRows(j: number, st: StationControlsView | undefined, showHeader:
       tooltip: gcTip,
     }),
     ...confirmRows(`c${j}.grid`, pending, t(turnTo ? 'menu.turnOnGc' : 'menu.turnOffGc'), t(turnTo ? 'menu.switchOnNow' : 'menu.switchOffNow', { where }), t('menu.leaveGc')),
-    numberRow('input_power', ip, t('menu.inputPower'), 'W', t('menu.inputPowerWhat')),
-    numberRow('reserve_soc', rs, t('menu.reserve'), '%', t('menu.reserveWhat')),
+    numberRow('input_power', ip),
+    numberRow('reserve_soc', rs),
   ];
 }
 
@@ -399,7 +351,7 @@ function controlsRows(state: TrayState, slots: number, ctx: RowContext): MenuRow
   const children: MenuRow[] = [];
   for (let j = 0; j < slots; j++) children.push(...controlRows(j, shown[j], groups > 1, ctx));
 
-  const feed = feedControlRows(state.feedControls, Math.min(slots, FEED_CONTROL_SLOTS), { row, confirmRows }, ctx.confirm);
+  const feed = feedControlRows(state.feedControls, Math.min(slots, FEED_CONTROL_SLOTS), ctx.confirm);
   const feedGroups = state.feedControls?.length ?? 0;
   let text: string = LABELS.controls;
   let tooltip = t('menu.controlsTip');
@@ -414,10 +366,6 @@ function controlsRows(state: TrayState, slots: number, ctx: RowContext): MenuRow
   }
   // Never hidden: hiding a row with a submenu can lose the submenu (systray2 known issue); disabled instead.
   return [row('controls', 'submenu', text, { enabled: groups > 0 || feedGroups > 0, tooltip }), ...children, ...feed];
-}
-
-function row(id: string, kind: RowKind, text: string, extra: Partial<MenuRow> = {}): MenuRow {
-  return { id, kind, text, tooltip: '', enabled: kind === 'action' || kind === 'checkbox', hidden: false, checked: false, ...extra };
 }
 
 /** "Home East · 57 % · discharging 310 W · 08:03", then what is wrong, if anything. */

@@ -1,7 +1,6 @@
 /** What the tray shows and what it can ask the app to do. Shared by the pure model and the systray2 adapter. */
-import type { StationControlsView } from '../controls/battery-controls.js';
+import type { NativeControlView, StationControlsView } from '../controls/views.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
-import type { NativeControlView } from '../native/controls.js';
 
 /**
  * A change to the battery that one click only asked for: it runs from the confirming row ("Turn on grid

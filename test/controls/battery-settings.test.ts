@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { controlComponents, DEFAULT_INPUT_POWER, parseCommand, settingDefs, RESERVE_SOC } from '../../src/controls/battery-settings.js';
-import { discoveryPayload } from '../../src/mqtt/discovery.js';
-import { discoveryProblems } from '../helpers/ha-rules.js';
-
-const SN = '280024290529';
+import {
+  CLOUD_CONTROLS,
+  CONTROL_KEYS,
+  DEFAULT_INPUT_POWER,
+  describeChange,
+  describeValue,
+  EMS_MODES,
+  FEED_COMMAND_KEYS,
+  FEED_CONTROLS,
+  isControlKey,
+  parseCommand,
+  parseControl,
+  RESERVE_SOC,
+  SETPOINT_RANGE,
+  SETTING_KEYS,
+  stateValue,
+  type ControlDef,
+} from '../../src/controls/battery-settings.js';
+import { CATALOGS } from '../../src/i18n/index.js';
 
 describe('strict command parsing', () => {
   it('switch: exactly ON or OFF', () => {
@@ -66,61 +80,106 @@ describe('strict command parsing', () => {
 });
 
 describe('setting definitions', () => {
-  const defs = settingDefs();
+  const defs = CLOUD_CONTROLS;
 
   it('write bodies are exactly the app bodies (reference §7.2)', () => {
-    expect(defs.grid_charging.writeData(42, true)).toEqual({ enable: 1, sid: 42, target: 2, type: 1 });
-    expect(defs.grid_charging.writeData(42, false)).toEqual({ enable: 0, sid: 42 });
-    expect(defs.input_power.writeData(42, 1000)).toEqual({ power: 1000, sid: 42 });
-    expect(defs.reserve_soc.writeData(42, 30)).toEqual({ sid: 42, mode: 2, soc_l: 30, soc_h: 100 });
-    expect([defs.grid_charging.action, defs.input_power.action, defs.reserve_soc.action]).toEqual([1503, 1513, 83]);
+    expect(defs.grid_charging.job.writeData(42, true)).toEqual({ enable: 1, sid: 42, target: 2, type: 1 });
+    expect(defs.grid_charging.job.writeData(42, false)).toEqual({ enable: 0, sid: 42 });
+    expect(defs.input_power.job.writeData(42, 1000)).toEqual({ power: 1000, sid: 42 });
+    expect(defs.reserve_soc.job.writeData(42, 30)).toEqual({ sid: 42, mode: 2, soc_l: 30, soc_h: 100 });
+    expect([defs.grid_charging.job.action, defs.input_power.job.action, defs.reserve_soc.job.action]).toEqual([1503, 1513, 83]);
   });
 
   it('read results: numbers as strings, unknown shapes stay unknown, other work modes give no reserve', () => {
-    expect(defs.input_power.read({ power: '750' })).toEqual({ value: 750 });
-    expect(defs.input_power.read({})).toEqual({});
-    expect(defs.grid_charging.read({ enable: 1 })).toEqual({ value: true });
-    expect(defs.grid_charging.read({ enable: '0' })).toEqual({ value: false });
-    expect(defs.grid_charging.read({ enable: 7 })).toEqual({});
-    expect(defs.reserve_soc.read({ mode: 2, k_2: { soc_l: 20, soc_h: 100 } })).toEqual({ value: 20, mode: 2 });
-    expect(defs.reserve_soc.read({ mode: 8, k_2: { soc_l: 20 } })).toEqual({ mode: 8 });
+    expect(defs.input_power.job.read({ power: '750' })).toEqual({ value: 750 });
+    expect(defs.input_power.job.read({})).toEqual({});
+    expect(defs.grid_charging.job.read({ enable: 1 })).toEqual({ value: true });
+    expect(defs.grid_charging.job.read({ enable: '0' })).toEqual({ value: false });
+    expect(defs.grid_charging.job.read({ enable: 7 })).toEqual({});
+    expect(defs.reserve_soc.job.read({ mode: 2, k_2: { soc_l: 20, soc_h: 100 } })).toEqual({ value: 20, mode: 2 });
+    expect(defs.reserve_soc.job.read({ mode: 8, k_2: { soc_l: 20 } })).toEqual({ mode: 8 });
   });
 
   it('state values: ON/OFF for the switch, numbers, null while unknown', () => {
-    expect(defs.grid_charging.stateValue(true)).toBe('ON');
-    expect(defs.grid_charging.stateValue(false)).toBe('OFF');
-    expect(defs.grid_charging.stateValue(undefined)).toBeNull();
-    expect(defs.reserve_soc.stateValue(25)).toBe(25);
+    expect(stateValue(defs.grid_charging, true)).toBe('ON');
+    expect(stateValue(defs.grid_charging, false)).toBe('OFF');
+    expect(stateValue(defs.grid_charging, undefined)).toBeNull();
+    expect(stateValue(defs.reserve_soc, 25)).toBe(25);
+    expect(stateValue(defs.input_power, undefined)).toBeNull();
+    expect(stateValue(FEED_CONTROLS.ems_mode, 'mqtt_ctrl')).toBe('mqtt_ctrl');
+  });
+
+  it('words for the log: what is being done, and what is kept', () => {
+    expect(describeChange(defs.grid_charging, true)).toBe('switch grid charging on');
+    expect(describeChange(defs.input_power, 800)).toBe('set the on-grid input power to 800 W');
+    expect(describeChange(defs.reserve_soc, 30)).toBe('set the reserve state of charge to 30 %');
+    expect(describeValue(defs.grid_charging, false)).toBe('grid charging off');
+    expect(describeValue(defs.input_power, 800)).toBe('the on-grid input power at 800 W');
+    expect(describeValue(defs.reserve_soc, undefined)).toBe('the reserve state of charge unknown');
   });
 });
 
-describe('Home Assistant entities', () => {
-  it('all four are valid components of the device discovery', () => {
-    const extra = controlComponents(SN, 'hoymiles-ms-a2', ['grid_charging', 'input_power', 'reserve_soc', 'refresh']);
-    const payload = discoveryPayload({ sn: SN, stationName: 'Home' }, { base: 'hoymiles-ms-a2', appVersion: '1.0.0', extraComponents: () => extra });
-    expect(discoveryProblems(`homeassistant/device/hoymiles_msa2_${SN}/config`, payload)).toEqual([]);
-    const c = (payload.components as Record<string, any>);
-    expect(c.grid_charging).toMatchObject({
-      platform: 'switch',
-      unique_id: `hoymiles_msa2_${SN}_grid_charging`,
-      default_entity_id: `switch.msa2_${SN}_grid_charging`,
-      command_topic: `hoymiles-ms-a2/${SN}/grid_charging/set`,
-      payload_on: 'ON',
-      payload_off: 'OFF',
-      state_on: 'ON',
-      state_off: 'OFF',
-      value_template: '{{ value_json.grid_charging }}',
-    });
-    expect(c.input_power).toMatchObject({ platform: 'number', min: 0, max: 2000, step: 1, mode: 'box', unit_of_measurement: 'W', entity_category: 'config', value_template: '{{ value_json.input_power }}' });
-    expect(c.reserve_soc).toMatchObject({ platform: 'number', ...RESERVE_SOC, mode: 'box', unit_of_measurement: '%', entity_category: 'config', default_entity_id: `number.msa2_${SN}_reserve_soc` });
-    expect(c.refresh).toMatchObject({ platform: 'button', payload_press: 'PRESS', command_topic: `hoymiles-ms-a2/${SN}/refresh/set`, default_entity_id: `button.msa2_${SN}_refresh` });
-    // State comes from the shared state topic; nothing ever retains a command.
-    expect(payload.state_topic).toBe(`hoymiles-ms-a2/${SN}/state`);
-    for (const comp of Object.values(c)) expect(comp.retain).toBeUndefined();
+describe('the table', () => {
+  const rows: ControlDef[] = [...Object.values(CLOUD_CONTROLS), ...Object.values(FEED_CONTROLS)];
+
+  it('every row is complete for its platform', () => {
+    for (const d of rows) {
+      const at = `${d.source} ${d.key}`;
+      expect(d.key, at).toMatch(/^[a-z_]+$/);
+      expect(['switch', 'number', 'select', 'button'], at).toContain(d.platform);
+      for (const key of [d.label, d.short].filter((k) => k !== undefined)) {
+        for (const [lang, cat] of Object.entries(CATALOGS)) expect((cat as Record<string, string>)[key!], `${at} ${key} in ${lang}`).toBeTruthy();
+      }
+      expect(!!d.range, `${at}: a range exactly for numbers`).toBe(d.platform === 'number');
+      expect(d.unit !== '', `${at}: a unit exactly for numbers`).toBe(d.platform === 'number');
+      expect(!!d.options?.length, `${at}: options exactly for selects`).toBe(d.platform === 'select');
+      expect(!!d.press, `${at}: a press payload exactly for buttons`).toBe(d.platform === 'button');
+      for (const o of d.options ?? []) expect(d.optionLabels?.[o], `${at}: words for ${o}`).toBeTruthy();
+      if (d.topicKey) expect(rows.map((r) => r.key), `${at}: writes another row's topic`).toContain(d.topicKey);
+    }
+    // The keys are the entities' unique id suffixes: never two alike.
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+    expect(Object.keys(CLOUD_CONTROLS)).toEqual([...CONTROL_KEYS]);
+    expect(CONTROL_KEYS.filter((k) => k !== 'refresh')).toEqual([...SETTING_KEYS]);
+    for (const k of SETTING_KEYS) expect(CLOUD_CONTROLS[k].job, k).toBeDefined();
+    expect(isControlKey('refresh') && !isControlKey('ems_mode') && !isControlKey('__proto__')).toBe(true);
   });
 
-  it('only the offered controls appear', () => {
-    expect(Object.keys(controlComponents(SN, 'b', ['refresh', 'input_power']))).toEqual(['input_power', 'refresh']);
-    expect(controlComponents(SN, 'b', [])).toEqual({});
+  it('ranges: min below max, a positive step, the ends on the step', () => {
+    for (const d of rows.filter((r) => r.range)) {
+      const r = d.range!;
+      expect(r.min, d.key).toBeLessThan(r.max);
+      expect(r.step, d.key).toBeGreaterThan(0);
+      expect(Number.isInteger((r.max - r.min) / r.step), d.key).toBe(true);
+      expect(parseControl(d, String(r.min))).toEqual({ ok: true, value: r.min });
+      expect(parseControl(d, String(r.max))).toEqual({ ok: true, value: r.max });
+      expect(parseControl(d, String(r.max + r.step)).ok, d.key).toBe(false);
+      expect(parseControl(d, String(r.min - r.step)).ok, d.key).toBe(false);
+    }
+    expect(CLOUD_CONTROLS.input_power.range).toEqual(DEFAULT_INPUT_POWER);
+    expect(CLOUD_CONTROLS.reserve_soc.range).toEqual({ min: 10, max: 100, step: 1 });
+    expect(RESERVE_SOC).toEqual({ min: 10, max: 100, step: 1 });
+    expect(FEED_CONTROLS.power_setpoint.range).toEqual(SETPOINT_RANGE);
+    expect(SETPOINT_RANGE).toEqual({ min: -1000, max: 1000, step: 1 });
+  });
+
+  it('parsing follows the platform: switch, number, select, button', () => {
+    expect(parseControl(FEED_CONTROLS.ems_mode, 'mqtt_ctrl')).toEqual({ ok: true, value: 'mqtt_ctrl' });
+    for (const m of EMS_MODES) expect(parseControl(FEED_CONTROLS.ems_mode, m).ok).toBe(true);
+    for (const bad of ['MQTT_CTRL', 'turbo', '', ' general']) {
+      const r = parseControl(FEED_CONTROLS.ems_mode, bad);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(/is not one of general, mqtt_ctrl, tou_plan/);
+    }
+    expect(parseControl(FEED_CONTROLS.power_setpoint, '-500')).toEqual({ ok: true, value: -500 });
+    expect(parseControl(FEED_CONTROLS.power_setpoint, '-1001').ok).toBe(false);
+    expect(parseControl(FEED_CONTROLS.power_setpoint, '200', { min: -100, max: 100, step: 1 }).ok).toBe(false);
+    expect(parseControl(FEED_CONTROLS.power_setpoint_clear, 'CLEAR')).toEqual({ ok: true, value: true });
+    expect(parseControl(FEED_CONTROLS.power_setpoint_clear, 'PRESS').ok).toBe(false);
+    expect(parseControl(CLOUD_CONTROLS.grid_charging, 'ON')).toEqual({ ok: true, value: true });
+  });
+
+  it('the feed listens on the topics of its rows: the mode and the setpoint (the clear button shares it)', () => {
+    expect(FEED_COMMAND_KEYS).toEqual(['ems_mode', 'power_setpoint']);
   });
 });
