@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { argon2Challenge } from '../cloud/auth.js';
-import { ACTIONS } from '../controls/battery-settings.js';
+import { CLOUD_CONTROLS, SETTING_KEYS, type SettingKey } from '../controls/battery-settings.js';
 import { simulatedState, type SimState } from './simulation.js';
 
 export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-password' } as const;
@@ -40,12 +40,14 @@ export async function startSimCloud(opts: { clock: () => number; stationName?: s
   const burstKeys = new Set<string>();
   const jobs = new Map<string, { polls: number; result: unknown; apply?: () => void }>();
   const controls = { power: 800, gridCharge: false, reserveSoc: 10 };
-  /** The station settings the demo answers (read_c / write_c), by cloud action. */
-  const SETTINGS: Record<number, { read(): unknown; write(d: Record<string, unknown>): void }> = {
-    [ACTIONS.inputPower]: { read: () => ({ power: controls.power }), write: (d) => (controls.power = Number(d.power)) },
-    [ACTIONS.gridCharging]: { read: () => ({ enable: controls.gridCharge ? 1 : 0 }), write: (d) => (controls.gridCharge = Number(d.enable) === 1) },
-    [ACTIONS.workMode]: { read: () => ({ mode: 2, k_2: { soc_l: controls.reserveSoc, soc_h: 100 } }), write: (d) => (controls.reserveSoc = Number(d.soc_l)) },
+  /** How the demo answers each of the battery's settings (read_c / write_c): the cloud's bodies, as in the table's jobs. */
+  const ANSWERS: Record<SettingKey, { read(): unknown; write(d: Record<string, unknown>): void }> = {
+    input_power: { read: () => ({ power: controls.power }), write: (d) => (controls.power = Number(d.power)) },
+    grid_charging: { read: () => ({ enable: controls.gridCharge ? 1 : 0 }), write: (d) => (controls.gridCharge = Number(d.enable) === 1) },
+    reserve_soc: { read: () => ({ mode: 2, k_2: { soc_l: controls.reserveSoc, soc_h: 100 } }), write: (d) => (controls.reserveSoc = Number(d.soc_l)) },
   };
+  /** The same, by the cloud action the table gives each setting. */
+  const SETTINGS = new Map(SETTING_KEYS.map((k) => [CLOUD_CONTROLS[k].job.action, ANSWERS[k]]));
   const sockets = new Set<Socket>();
   let url = '';
   const now = () => simulatedState(opts.clock());
@@ -146,13 +148,13 @@ export async function startSimCloud(opts: { clock: () => number; stationName?: s
     },
     '/pvmc/api/0/station_ctl/read_c': (q, res, b) => {
       if (!authed(q, res)) return;
-      const setting = SETTINGS[b.action as number];
+      const setting = SETTINGS.get(Number(b.action));
       if (!setting) return fail(res, 'The device list is empty');
       ok(res, newJob(setting.read()));
     },
     '/pvmc/api/0/station_ctl/write_c': (q, res, b) => {
       if (!authed(q, res)) return;
-      const setting = SETTINGS[b.action as number];
+      const setting = SETTINGS.get(Number(b.action));
       if (!setting) return fail(res, 'Unsupported action');
       const d = b?.data ?? {};
       ok(res, newJob([], () => setting.write(d)));

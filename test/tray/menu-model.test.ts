@@ -1,4 +1,5 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { CLOUD_CONTROLS, SETTING_KEYS } from '../../src/controls/battery-settings.js';
 import type { SettingView, StationControlsView } from '../../src/controls/battery-controls.js';
 import type { BatteryReading, BridgeSnapshot, Problem, ProblemCode } from '../../src/core/snapshot.js';
 import {
@@ -22,6 +23,7 @@ import {
   type MenuModel,
 } from '../../src/tray/menu-model.js';
 import type { TrayState } from '../../src/tray/types.js';
+import { setLanguage, t, type Language } from '../../src/i18n/index.js';
 
 // A fixed local time: 2026-11-24 14:03:12.
 const NOW = new Date(2026, 10, 24, 14, 3, 12).getTime();
@@ -628,4 +630,27 @@ describe("control through the battery's own feed", () => {
     const confirmed = buildMenu(state({ feedControls: [{ ...view, mode: 'mqtt_ctrl', setpoint: 300, confirmedSetpoint: 300, keepingAlive: true }] }), 4, NOW);
     expect(row(confirmed, 'f0.setpoint').text).toBe('Power setpoint 300 W: clear');
   });
+});
+
+describe('the Battery control rows follow the settings table', () => {
+  afterEach(() => setLanguage('en'));
+
+  for (const lang of ['en', 'de'] as Language[]) {
+    test(`names, units and the page's words come from each setting's row (${lang})`, () => {
+      setLanguage(lang);
+      const m = buildMenu(state({ controls: [station()] }), 4, NOW);
+      const ip = CLOUD_CONTROLS.input_power;
+      const rs = CLOUD_CONTROLS.reserve_soc;
+      expect(row(m, 'c0.input_power').text).toBe(`${t(ip.short!)}: 800 ${ip.unit}…`);
+      expect(row(m, 'c0.reserve_soc').text).toBe(`${t(rs.short!)}: 10 ${rs.unit}…`);
+      expect(row(m, 'c0.input_power').tooltip).toContain(t(ip.label));
+      expect(row(m, 'c0.grid_charging').text).toContain(t(CLOUD_CONTROLS.grid_charging.label));
+      expect(row(m, 'refresh').text).toBe(t(CLOUD_CONTROLS.refresh.label));
+      for (const key of SETTING_KEYS) {
+        const def = CLOUD_CONTROLS[key];
+        if (def.platform === 'number') expect(settingWords(key, 5)).toBe(`${t(def.short ?? def.label)} 5 ${def.unit}`);
+        else expect(settingWords(key, true)).toContain(t(def.label));
+      }
+    });
+  }
 });
