@@ -120,13 +120,16 @@ export function sensorComponents(b: Pick<BatteryReading, 'sn'> & Partial<Battery
   return out;
 }
 
+/** What sensorState walks each cycle, worked out once. */
+const STATE_ROWS = SENSORS.map((s) => ({ key: s.stateKey ?? s.key, read: s.read, keep: !s.feedOnly }));
+
 /** The sensors' part of the state JSON: numbers (never strings), null for unknown (never 0 for missing). */
 export function sensorState(b: BatteryReading): Record<string, StateValue> {
   const out: Record<string, StateValue> = {};
-  for (const s of SENSORS) {
-    const v = s.read(b);
-    if (v !== undefined) out[s.stateKey ?? s.key] = v;
-    else if (!s.feedOnly) out[s.stateKey ?? s.key] = null;
+  for (const r of STATE_ROWS) {
+    const v = r.read(b);
+    if (v !== undefined) out[r.key] = v;
+    else if (r.keep) out[r.key] = null;
   }
   return out;
 }
