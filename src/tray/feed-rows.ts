@@ -6,7 +6,7 @@
  * The modes and their words come from the mode select's row (controls/battery-settings.ts). Pure; fixed rows
  * per slot (systray2 cannot add rows later).
  */
-import { EMS_MODES, FEED_CONTROLS, optionWords } from '../controls/battery-settings.js';
+import { EMS_MODES, FEED_CONTROLS, optionWords, valueWithUnit } from '../controls/battery-settings.js';
 import type { NativeControlView } from '../controls/views.js';
 import { confirmRows, row, type MenuRow } from './menu-rows.js';
 import type { PendingChange } from './types.js';
@@ -57,7 +57,7 @@ export function feedControlRows(views: readonly NativeControlView[] | undefined,
       );
     }
     const sp = v?.setpoint;
-    const w = (n: number) => `${n > 0 ? '' : n < 0 ? '−' : ''}${Math.abs(n)} W`;
+    const w = (n: number) => `${n < 0 ? '−' : ''}${valueWithUnit(FEED_CONTROLS.power_setpoint, Math.abs(n))}`;
     const clearing = asked?.what === 'clear_setpoint';
     out.push(
       row(`f${j}.setpoint`, 'action', sp === undefined ? t('feed.noSetpoint') : t('feed.setpoint', { power: `${w(sp)}${v?.confirmedSetpoint === sp ? '' : '…'}` }) + (clearing ? ' ▸' : ''), {
