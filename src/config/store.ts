@@ -13,25 +13,17 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../log/logger.js';
 import { folderError, kernelFolderProblem } from '../platform/folders.js';
 import { xdgConfigHome } from '../platform/paths.js';
-import { DEFAULTS, SECRET_FIELDS, validateSettings, type Settings } from './app-settings.js';
+import { DEFAULTS, SECRET_FIELDS, SETTING_LIST, validateSettings, type Settings } from './app-settings.js';
 
 const PROJECT_NAME = 'hoymiles-tray';
 const FILE_MODE = 0o600;
 
 type StoredKey = Exclude<keyof Settings, (typeof SECRET_FIELDS)[number]>;
 
-const SECRET_SET = new Set<string>(SECRET_FIELDS);
-const STORED_KEYS = (Object.keys(DEFAULTS) as (keyof Settings)[]).filter((k): k is StoredKey => !SECRET_SET.has(k));
-
-/** JSON-schema types only: the value rules live in validateSettings, checked on load. */
-function schemaFor(key: StoredKey): Record<string, unknown> {
-  const v = DEFAULTS[key];
-  if (Array.isArray(v)) return { type: 'array', items: { type: 'integer' } };
-  if (typeof v === 'boolean') return { type: 'boolean' };
-  if (typeof v === 'number') return { type: 'number' };
-  return { type: 'string' };
-}
-const SCHEMA = Object.fromEntries(STORED_KEYS.map((k) => [k, schemaFor(k)]));
+const STORED = SETTING_LIST.filter((s) => !s.secret);
+const STORED_KEYS = STORED.map((s) => s.key as StoredKey);
+/** JSON-schema types only, from the settings table: the value rules live in validateSettings, checked on load. */
+const SCHEMA = Object.fromEntries(STORED.map((s) => [s.key, s.kind.schema]));
 
 export interface StoreOptions {
   /** Folder for config.json/state.json; default HOYMILES_TRAY_CONFIG_DIR, else the OS config folder. */

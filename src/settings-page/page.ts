@@ -3,138 +3,29 @@
  * server with the current values. Passwords are never part of it: a stored one shows as a placeholder.
  * Inline code runs under a per-response CSP nonce; there are no style attributes or inline handlers.
  */
-import type { Settings } from '../config/app-settings.js';
+import { ENV_ONLY, SETTING_LIST, type PageField, type Settings } from '../config/app-settings.js';
+import { CONTROLS_ANCHOR, controlAnchor, PAGE_SECTIONS, sectionAnchor, SECTION_IDS, type PageSection, type SectionId } from '../config/page-sections.js';
 import { CLOUD_CONTROLS, valueWithUnit, type NumberRange, type SettingKey } from '../controls/battery-settings.js';
 import type { SettingView, StationControlsView } from '../controls/views.js';
-import { CONTROLS_ANCHOR, controlAnchor } from './anchors.js';
 import { catalog, language, t, type MessageKey, type Params } from '../i18n/index.js';
 
-export type FieldKind = 'text' | 'email' | 'password' | 'url' | 'number' | 'switch' | 'ids' | 'choice';
-
-export interface FieldDef {
+/** A field of the page: a setting of the table (src/config/app-settings.ts) with its page part. */
+export interface FieldDef extends Omit<PageField, 'input'> {
   key: keyof Settings;
-  /** Texts are message keys (src/i18n/en.ts): the page is rendered in the current language. */
-  label: MessageKey;
-  kind: FieldKind;
-  hint?: MessageKey;
-  placeholder?: MessageKey;
-  unit?: string;
-  /** kind 'choice': the values and their labels. */
-  options?: { value: string; label: MessageKey }[];
+  kind: PageField['input'];
 }
 
-export interface SectionDef {
-  id: string;
-  title: MessageKey;
-  intro?: MessageKey;
+export interface SectionDef extends PageSection {
+  id: SectionId;
   fields: FieldDef[];
-  /** A test button under the fields. */
-  test?: { id: 'test-login' | 'test-mqtt'; label: MessageKey };
-  advanced?: boolean;
 }
 
-export const SECTIONS: SectionDef[] = [
-  {
-    id: 'account',
-    title: 'page.account.title',
-    intro: 'page.account.intro',
-    fields: [
-      { key: 'hoymilesEmail', label: 'page.f.hoymilesEmail.label', kind: 'email', placeholder: 'page.f.hoymilesEmail.placeholder' },
-      { key: 'hoymilesPassword', label: 'page.f.hoymilesPassword.label', kind: 'password' },
-    ],
-    test: { id: 'test-login', label: 'page.account.test' },
-  },
-  {
-    id: 'mqtt',
-    title: 'page.mqtt.title',
-    intro: 'page.mqtt.intro',
-    fields: [
-      { key: 'mqttUrl', label: 'page.f.mqttUrl.label', kind: 'url', placeholder: 'page.f.mqttUrl.placeholder' },
-      { key: 'mqttUser', label: 'page.f.mqttUser.label', kind: 'text', hint: 'page.f.mqttUser.hint' },
-      { key: 'mqttPassword', label: 'page.f.mqttPassword.label', kind: 'password' },
-    ],
-    test: { id: 'test-mqtt', label: 'page.mqtt.test' },
-  },
-  {
-    id: 'topics',
-    title: 'page.topics.title',
-    fields: [
-      { key: 'baseTopic', label: 'page.f.baseTopic.label', kind: 'text', placeholder: 'page.f.baseTopic.placeholder' },
-      { key: 'discoveryPrefix', label: 'page.f.discoveryPrefix.label', kind: 'text', placeholder: 'page.f.discoveryPrefix.placeholder', hint: 'page.f.discoveryPrefix.hint' },
-      { key: 'nativeCompat', label: 'page.f.nativeCompat.label', kind: 'switch', hint: 'page.f.nativeCompat.hint' },
-    ],
-  },
-  {
-    id: 'source',
-    title: 'page.source.title',
-    intro: 'page.source.intro',
-    fields: [
-      { key: 'source', label: 'page.f.source.label', kind: 'text', placeholder: 'page.f.source.placeholder', hint: 'page.f.source.hint' },
-      { key: 'nativeDevices', label: 'page.f.nativeDevices.label', kind: 'text', placeholder: 'page.f.nativeDevices.placeholder', hint: 'page.f.nativeDevices.hint' },
-      { key: 'nativePublishSec', label: 'page.f.nativePublishSec.label', kind: 'number', unit: 's', hint: 'page.f.nativePublishSec.hint' },
-    ],
-  },
-  {
-    id: 'polling',
-    title: 'page.polling.title',
-    fields: [
-      { key: 'intervalSec', label: 'page.f.intervalSec.label', kind: 'number', unit: 's', hint: 'page.f.intervalSec.hint' },
-      { key: 'stationIntervalSec', label: 'page.f.stationIntervalSec.label', kind: 'number', unit: 's', hint: 'page.f.stationIntervalSec.hint' },
-    ],
-  },
-  {
-    id: 'notify',
-    title: 'page.notify.title',
-    fields: [
-      { key: 'lowSocThreshold', label: 'page.f.lowSocThreshold.label', kind: 'number', unit: '%' },
-      { key: 'notifyLowSoc', label: 'page.f.notifyLowSoc.label', kind: 'switch' },
-      { key: 'notifyLogin', label: 'page.f.notifyLogin.label', kind: 'switch' },
-      { key: 'notifyFull', label: 'page.f.notifyFull.label', kind: 'switch', hint: 'page.f.notifyFull.hint' },
-    ],
-  },
-  {
-    id: 'tray',
-    title: 'page.tray.title',
-    fields: [
-      { key: 'trayBattery', label: 'page.f.trayBattery.label', kind: 'text', placeholder: 'page.f.trayBattery.placeholder', hint: 'page.f.trayBattery.hint' },
-    ],
-  },
-  {
-    id: 'publish',
-    title: 'page.publish.title',
-    fields: [{ key: 'publishEnabled', label: 'page.f.publishEnabled.label', kind: 'switch', hint: 'page.f.publishEnabled.hint' }],
-  },
-  {
-    id: 'language',
-    title: 'page.language.title',
-    fields: [
-      {
-        key: 'language',
-        label: 'page.f.language.label',
-        kind: 'choice',
-        hint: 'page.f.language.hint',
-        options: [
-          { value: 'auto', label: 'page.lang.auto' },
-          { value: 'en', label: 'page.lang.en' },
-          { value: 'de', label: 'page.lang.de' },
-        ],
-      },
-    ],
-  },
-  {
-    id: 'more',
-    title: 'page.more.title',
-    advanced: true,
-    fields: [
-      { key: 'stationIds', label: 'page.f.stationIds.label', kind: 'ids', placeholder: 'page.f.stationIds.placeholder', hint: 'page.f.stationIds.hint' },
-      { key: 'mqttClientId', label: 'page.f.mqttClientId.label', kind: 'text', placeholder: 'page.f.mqttClientId.placeholder' },
-      { key: 'mqttCaFile', label: 'page.f.mqttCaFile.label', kind: 'text', placeholder: 'page.f.mqttCaFile.placeholder', hint: 'page.f.mqttCaFile.hint' },
-      { key: 'mqttInsecure', label: 'page.f.mqttInsecure.label', kind: 'switch', hint: 'page.f.mqttInsecure.hint' },
-      { key: 'discoveryEnabled', label: 'page.f.discoveryEnabled.label', kind: 'switch' },
-      { key: 'debug', label: 'page.f.debug.label', kind: 'switch' },
-    ],
-  },
-];
+/** The page's sections with their fields, both in the settings table's order. */
+export const SECTIONS: SectionDef[] = SECTION_IDS.map((id) => ({
+  id,
+  ...PAGE_SECTIONS[id],
+  fields: SETTING_LIST.flatMap(({ key, page }) => (page !== ENV_ONLY && page.section === id ? [{ ...page, key, kind: page.input }] : [])),
+}));
 
 export const FIELDS: FieldDef[] = SECTIONS.flatMap((s) => s.fields);
 
@@ -225,9 +116,9 @@ function renderSection(s: SectionDef, st: PageState): string {
       : ''
   }`;
   if (s.advanced) {
-    return `<details class="card" id="sec-${s.id}"><summary><h2>${T(s.title)}</h2></summary>${body}</details>`;
+    return `<details class="card" id="${sectionAnchor(s.id)}"><summary><h2>${T(s.title)}</h2></summary>${body}</details>`;
   }
-  return `<section class="card" id="sec-${s.id}"><h2>${T(s.title)}</h2>${body}</section>`;
+  return `<section class="card" id="${sectionAnchor(s.id)}"><h2>${T(s.title)}</h2>${body}</section>`;
 }
 
 /** Unit and range of a battery setting, from its row (grid charging has neither); a station's own range first. */

@@ -7,7 +7,7 @@ import { CLOUD_CONTROLS, shortName, valueWithUnit, type SettingKey } from '../co
 import type { SettingView, StationControlsView } from '../controls/views.js';
 import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { batteryName } from '../core/names.js';
-import { CONTROLS_ANCHOR, controlAnchor } from '../settings-page/anchors.js';
+import { CONTROLS_ANCHOR, controlAnchor } from '../config/page-sections.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
 import type { PendingChange, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';
