@@ -73,9 +73,12 @@ function scriptBrokerUrl(env: Env): { url?: string; problem?: string } | undefin
   return { url: `mqtt://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}` };
 }
 
+/** The variables of the table's secrets (passwords): their values are never quoted. */
+export const SECRET_ENV_VARS: ReadonlySet<string> = new Set(SETTING_LIST.filter((s) => s.secret).flatMap((s) => envNames(s.key)));
+
 /** A variable's value as an error message may quote it: passwords never, URLs masked, everything bounded. */
 function envValueForMessage(env: Env, name: string): string {
-  if (/PASSWORD/.test(name)) return '***';
+  if (SECRET_ENV_VARS.has(name)) return '***';
   if (name === 'MQTT_BROKER/MQTT_PORT') return maskUrl(`${env.MQTT_BROKER ?? ''}:${env.MQTT_PORT ?? ''}`, 80);
   return maskUrl(env[name] ?? '', 80);
 }

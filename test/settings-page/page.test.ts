@@ -1,9 +1,16 @@
-/** The Battery control section of the page follows the settings table: labels, units, ranges, the input kind. */
+/**
+ * The page follows the tables: its sections and fields come from the app settings table (with the anchors the
+ * tray links to), the Battery control section from the battery settings table (labels, units, ranges, input kind).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config/app-settings.js';
+import { CONTROLS_ANCHOR, controlAnchor, sectionAnchor, SECTION_IDS } from '../../src/config/page-sections.js';
 import { CLOUD_CONTROLS, SETTING_KEYS, type SettingKey } from '../../src/controls/battery-settings.js';
 import type { SettingView, StationControlsView } from '../../src/controls/views.js';
 import { setLanguage, t, type Language } from '../../src/i18n/index.js';
-import { controlRange, controlUnit, controlValueText, renderPage, type PageState } from '../../src/settings-page/page.js';
+import { controlRange, controlUnit, controlValueText, FIELDS, renderPage, SECTIONS, type PageState } from '../../src/settings-page/page.js';
 
 const SN = 'HMSA2TEST01';
 
@@ -60,5 +67,43 @@ describe('the Battery control section', () => {
   it("a station's own range is the one offered", () => {
     const html = page([view('input_power', { range: { min: 0, max: 800, step: 10 }, value: 400 })]);
     expect(rowOf(html, 'input_power')).toContain('min="0" max="800" step="10"');
+  });
+});
+
+const settingsState: PageState = { values: DEFAULTS, stored: { hoymilesPassword: false, mqttPassword: false }, env: {}, notes: [], controls: [] };
+
+describe('the page from the settings table', () => {
+  it('keeps its sections and fields in the order the page has always had', () => {
+    expect(SECTIONS.map((s) => [s.id, s.fields.map((f) => f.key)])).toEqual([
+      ['account', ['hoymilesEmail', 'hoymilesPassword']],
+      ['mqtt', ['mqttUrl', 'mqttUser', 'mqttPassword']],
+      ['topics', ['baseTopic', 'discoveryPrefix', 'nativeCompat']],
+      ['source', ['source', 'nativeDevices', 'nativePublishSec']],
+      ['polling', ['intervalSec', 'stationIntervalSec']],
+      ['notify', ['lowSocThreshold', 'notifyLowSoc', 'notifyLogin', 'notifyFull']],
+      ['tray', ['trayBattery']],
+      ['publish', ['publishEnabled']],
+      ['language', ['language']],
+      ['more', ['stationIds', 'mqttClientId', 'mqttCaFile', 'mqttInsecure', 'discoveryEnabled', 'debug']],
+    ]);
+    expect(SECTION_IDS).toEqual(SECTIONS.map((s) => s.id));
+  });
+
+  it('renders one input per field and every section and panel anchor the tray may link to', () => {
+    const html = renderPage({ nonce: 'n', csrf: 'c', state: { ...settingsState, panels: { status: true, history: true, openLog: false } } });
+    for (const f of FIELDS) expect(html.match(new RegExp(`id="f-${f.key}"`, 'g')), f.key).toHaveLength(1);
+    for (const id of SECTION_IDS) expect(html).toContain(`id="${sectionAnchor(id)}"`);
+    for (const id of ['controls', 'status', 'history'] as const) expect(html).toContain(`id="${sectionAnchor(id)}"`);
+    expect(CONTROLS_ANCHOR).toBe('sec-controls');
+    expect(controlAnchor('SN/with space', 'reserve_soc')).toBe('control-SN_with_space-reserve_soc');
+    // The app-only setting is not on the page.
+    expect(html).not.toContain('f-apiUrl');
+  });
+
+  it('the tray links to the page without importing it', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'src', 'tray');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/from '\.\.\/settings-page\//);
+    }
   });
 });

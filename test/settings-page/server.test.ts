@@ -11,7 +11,8 @@ import { memoryLogger, redact } from '../../src/log/logger.js';
 import type { SettingView, StationControlsView } from '../../src/controls/battery-controls.js';
 import type { SettingKey, SettingValue } from '../../src/controls/battery-settings.js';
 import { controlAnchor } from '../../src/config/page-sections.js';
-import { startSettingsServer, withFragment, type SettingsServer, type SettingsServerOptions } from '../../src/settings-page/server.js';
+import { withFragment } from '../../src/settings-page/browser.js';
+import { startSettingsServer, type SettingsServer, type SettingsServerOptions } from '../../src/settings-page/server.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 
 const HOY_PW = 'Hoy-Secret-pw-4711';
