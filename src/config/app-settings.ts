@@ -269,11 +269,9 @@ export const APP_SETTINGS = {
 type Table = typeof APP_SETTINGS;
 export type Settings = { -readonly [K in keyof Table]: Table[K] extends SettingSpec<infer T> ? T : never };
 export type SettingName = keyof Settings;
-export type LanguageSetting = Settings['language'];
 
 /** The table's entries in its order, each with its key. */
 export const SETTING_LIST = (Object.keys(APP_SETTINGS) as SettingName[]).map((key) => ({ key, ...(APP_SETTINGS[key] as SettingSpec<unknown>) }));
-export type SettingEntry = (typeof SETTING_LIST)[number];
 
 export const DEFAULTS: Settings = Object.fromEntries(SETTING_LIST.map((s) => [s.key, s.default])) as Settings;
 
