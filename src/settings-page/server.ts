@@ -28,9 +28,6 @@ export interface SettingsServer {
   close(): Promise<void>;
 }
 
-/** The pages this server serves (GET); a link's key redirects to one of these, never elsewhere. */
-const PAGES = new Set(['/']);
-
 /** A read (GET or HEAD). */
 type Read = (ctx: PageContext, res: ServerResponse, access: AccessRules) => Promise<void> | void;
 /** A change (POST) with its JSON body. */
@@ -46,6 +43,9 @@ const READS: Record<string, Read> = {
   '/api/status': ({ opts }, res) => (opts.status ? sendJson(res, 200, opts.status()) : notFound(res)),
   '/api/history': ({ opts }, res) => (opts.history ? sendJson(res, 200, opts.history()) : notFound(res)),
 };
+
+/** The pages among the reads: a link's key redirects to one of these, never elsewhere. */
+const PAGES = new Set(Object.keys(READS).filter((path) => !path.startsWith('/api/')));
 
 const CHANGES: Record<string, Change> = {
   '/api/save': save,
