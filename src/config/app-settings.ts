@@ -16,7 +16,10 @@ export interface PageField {
   section: SectionId;
   input: 'text' | 'email' | 'password' | 'url' | 'number' | 'switch' | 'ids' | 'choice';
   label: MessageKey;
-  hint?: MessageKey;
+  /** What the setting does, in a line: shown under the field, or (helpAs 'tooltip') when the pointer rests on it. */
+  help: MessageKey;
+  /** Only on hover: the fields that never had a line under them keep their look. */
+  helpAs?: 'tooltip';
   placeholder?: MessageKey;
   unit?: string;
   /** input 'choice': the label of each value. */
@@ -37,7 +40,7 @@ export interface SettingSpec<T> {
    * setting's own; the others are read together in its place (MQTT_BROKER + MQTT_PORT, see env.ts).
    */
   env: readonly [string, ...string[]] | typeof PAGE_ONLY;
-  /** What the variable takes, for the start-up message about a value that is not of the kind (English). */
+  /** What the variable takes, in English, for the start-up message about a value that is not of the kind. */
   envHelp?: string;
   /** Why a value is refused, in the current language; undefined = fine. Rules between settings: CROSS_CHECKS. */
   check?: (v: NoInfer<T>) => string | undefined;
@@ -63,21 +66,24 @@ export const APP_SETTINGS = {
     kind: TEXT,
     default: '',
     env: ['HOYMILES_USER'],
+    envHelp: 'the S-Miles Home e-mail',
     check: (v) => when(!!v && !/^[^\s@]+@[^\s@]+$/.test(v), 'err.hoymilesEmail'),
-    page: { section: 'account', input: 'email', label: 'page.f.hoymilesEmail.label', placeholder: 'page.f.hoymilesEmail.placeholder' },
+    page: { section: 'account', input: 'email', label: 'page.f.hoymilesEmail.label', help: 'page.f.hoymilesEmail.hint', helpAs: 'tooltip', placeholder: 'page.f.hoymilesEmail.placeholder' },
   }),
   hoymilesPassword: setting({
     kind: SECRET,
     default: '',
     env: ['HOYMILES_PASSWORD'],
+    envHelp: 'the S-Miles Home password',
     secret: true,
-    page: { section: 'account', input: 'password', label: 'page.f.hoymilesPassword.label' },
+    page: { section: 'account', input: 'password', label: 'page.f.hoymilesPassword.label', help: 'page.f.hoymilesPassword.hint', helpAs: 'tooltip' },
   }),
   /** One base URL instead of the Hoymiles hosts (tests, proxies). */
   apiUrl: setting({
     kind: TEXT,
     default: '',
     env: ['HOYMILES_API_URL'],
+    envHelp: 'an http(s) base URL that replaces all Hoymiles hosts',
     check: (v) => when(!!v && !isUrl(v, ['http:', 'https:']), 'err.apiUrl'),
     page: ENV_ONLY,
   }),
@@ -86,58 +92,66 @@ export const APP_SETTINGS = {
     kind: { ...TEXT, fromText: (text) => normalizeBrokerUrl(text), fromJson: (v) => normalizeBrokerUrl(TEXT.fromJson(v) ?? '') },
     default: 'mqtt://localhost:1883',
     env: ['MQTT_URL', 'MQTT_BROKER', 'MQTT_PORT'],
+    envHelp: 'mqtt://, mqtts://, ws:// or wss:// URL',
     check: (v) => when(!isUrl(v, BROKER_SCHEMES), 'err.mqttUrl'),
-    page: { section: 'mqtt', input: 'url', label: 'page.f.mqttUrl.label', placeholder: 'page.f.mqttUrl.placeholder' },
+    page: { section: 'mqtt', input: 'url', label: 'page.f.mqttUrl.label', help: 'page.f.mqttUrl.hint', helpAs: 'tooltip', placeholder: 'page.f.mqttUrl.placeholder' },
   }),
   mqttUser: setting({
     kind: TEXT,
     default: '',
     env: ['MQTT_USER'],
-    page: { section: 'mqtt', input: 'text', label: 'page.f.mqttUser.label', hint: 'page.f.mqttUser.hint' },
+    envHelp: 'broker user name',
+    page: { section: 'mqtt', input: 'text', label: 'page.f.mqttUser.label', help: 'page.f.mqttUser.hint' },
   }),
   mqttPassword: setting({
     kind: SECRET,
     default: '',
     env: ['MQTT_PASSWORD'],
+    envHelp: 'broker password',
     secret: true,
-    page: { section: 'mqtt', input: 'password', label: 'page.f.mqttPassword.label' },
+    page: { section: 'mqtt', input: 'password', label: 'page.f.mqttPassword.label', help: 'page.f.mqttPassword.hint', helpAs: 'tooltip' },
   }),
   baseTopic: setting({
     kind: TEXT,
     default: 'hoymiles-ms-a2', // the original script's MQTT_TOPIC default
     env: ['MQTT_TOPIC'],
+    envHelp: 'base topic (default hoymiles-ms-a2)',
     check: (v) => when(!v || !TOPIC_RE.test(v) || v.startsWith('/') || v.endsWith('/'), 'err.baseTopic'),
-    page: { section: 'topics', input: 'text', label: 'page.f.baseTopic.label', placeholder: 'page.f.baseTopic.placeholder' },
+    page: { section: 'topics', input: 'text', label: 'page.f.baseTopic.label', help: 'page.f.baseTopic.hint', helpAs: 'tooltip', placeholder: 'page.f.baseTopic.placeholder' },
   }),
   discoveryPrefix: setting({
     kind: TEXT,
     default: 'homeassistant',
     env: ['MQTT_DISCOVERY_PREFIX'],
+    envHelp: 'Home Assistant discovery prefix (default homeassistant)',
     check: (v) => when(!v || !TOPIC_RE.test(v) || v.endsWith('/'), 'err.discoveryPrefix'),
-    page: { section: 'topics', input: 'text', label: 'page.f.discoveryPrefix.label', placeholder: 'page.f.discoveryPrefix.placeholder', hint: 'page.f.discoveryPrefix.hint' },
+    page: { section: 'topics', input: 'text', label: 'page.f.discoveryPrefix.label', placeholder: 'page.f.discoveryPrefix.placeholder', help: 'page.f.discoveryPrefix.hint' },
   }),
   /** Also publish the MS-A2 firmware's own JSON shapes (homeassistant/sensor/MSA-<sn>/...). */
   nativeCompat: setting({
     kind: SWITCH,
     default: false,
     env: ['MQTT_NATIVE_COMPAT'],
-    page: { section: 'topics', input: 'switch', label: 'page.f.nativeCompat.label', hint: 'page.f.nativeCompat.hint' },
+    envHelp: "true/false: also publish the MS-A2 firmware's JSON topics",
+    page: { section: 'topics', input: 'switch', label: 'page.f.nativeCompat.label', help: 'page.f.nativeCompat.hint' },
   }),
   /** Where readings come from: the Hoymiles cloud, the battery's own MQTT feed on the broker, or both. */
   source: setting({
     kind: choice(SOURCES),
     default: 'cloud',
     env: ['HOYMILES_SOURCE'],
+    envHelp: 'cloud, native or both',
     check: (v) => when(!(SOURCES as readonly string[]).includes(v), 'err.source'),
-    page: { section: 'source', input: 'text', label: 'page.f.source.label', placeholder: 'page.f.source.placeholder', hint: 'page.f.source.hint' },
+    page: { section: 'source', input: 'text', label: 'page.f.source.label', placeholder: 'page.f.source.placeholder', help: 'page.f.source.hint' },
   }),
   /** Serials or firmware device ids (MSA-<sn>) to follow on the feed, comma-separated; empty = every one found. */
   nativeDevices: setting({
     kind: TEXT,
     default: '',
     env: ['NATIVE_DEVICES'],
+    envHelp: 'comma-separated serials or device ids on the feed (default: all)',
     check: (v) => when(nativeDeviceList({ nativeDevices: v }).some((d) => !ID_RE.test(d)), 'err.nativeDevices'),
-    page: { section: 'source', input: 'text', label: 'page.f.nativeDevices.label', placeholder: 'page.f.nativeDevices.placeholder', hint: 'page.f.nativeDevices.hint' },
+    page: { section: 'source', input: 'text', label: 'page.f.nativeDevices.label', placeholder: 'page.f.nativeDevices.placeholder', help: 'page.f.nativeDevices.hint' },
   }),
   /** Live values from the feed go out at most this often (a change of status at once). */
   nativePublishSec: setting({
@@ -146,7 +160,7 @@ export const APP_SETTINGS = {
     env: ['NATIVE_PUBLISH_SECONDS'],
     envHelp: 'seconds between re-publishes of live feed values, 1–3600',
     check: (v) => when(!(v >= 1 && v <= 3600), 'err.nativePublishSec'),
-    page: { section: 'source', input: 'number', unit: 's', label: 'page.f.nativePublishSec.label', hint: 'page.f.nativePublishSec.hint' },
+    page: { section: 'source', input: 'number', unit: 's', label: 'page.f.nativePublishSec.label', help: 'page.f.nativePublishSec.hint' },
   }),
   intervalSec: setting({
     kind: NUMBER,
@@ -154,7 +168,7 @@ export const APP_SETTINGS = {
     env: ['REQUEST_INTERVAL_SECONDS'],
     envHelp: 'seconds between live reads, 3–3600 (lower only with HOYMILES_API_URL)',
     check: (v) => when(!(v > 0 && v <= 3600), 'err.intervalSec'),
-    page: { section: 'polling', input: 'number', unit: 's', label: 'page.f.intervalSec.label', hint: 'page.f.intervalSec.hint' },
+    page: { section: 'polling', input: 'number', unit: 's', label: 'page.f.intervalSec.label', help: 'page.f.intervalSec.hint' },
   }),
   stationIntervalSec: setting({
     kind: NUMBER,
@@ -162,7 +176,7 @@ export const APP_SETTINGS = {
     env: ['STATION_DATA_INTERVAL'],
     envHelp: 'seconds between energy/temperature reads, 1–86400',
     check: (v) => when(!(v >= 1 && v <= 86400), 'err.stationIntervalSec'),
-    page: { section: 'polling', input: 'number', unit: 's', label: 'page.f.stationIntervalSec.label', hint: 'page.f.stationIntervalSec.hint' },
+    page: { section: 'polling', input: 'number', unit: 's', label: 'page.f.stationIntervalSec.label', help: 'page.f.stationIntervalSec.hint' },
   }),
   lowSocThreshold: setting({
     kind: NUMBER,
@@ -170,26 +184,26 @@ export const APP_SETTINGS = {
     env: ['LOW_SOC_THRESHOLD'],
     envHelp: 'low state-of-charge warning, 0–100 %',
     check: (v) => when(!(Number.isInteger(v) && v >= 0 && v <= 100), 'err.lowSocThreshold'),
-    page: { section: 'notify', input: 'number', unit: '%', label: 'page.f.lowSocThreshold.label' },
+    page: { section: 'notify', input: 'number', unit: '%', label: 'page.f.lowSocThreshold.label', help: 'page.f.lowSocThreshold.hint', helpAs: 'tooltip' },
   }),
   notifyLowSoc: setting({
     kind: SWITCH,
     default: true,
     env: PAGE_ONLY,
-    page: { section: 'notify', input: 'switch', label: 'page.f.notifyLowSoc.label' },
+    page: { section: 'notify', input: 'switch', label: 'page.f.notifyLowSoc.label', help: 'page.f.notifyLowSoc.hint', helpAs: 'tooltip' },
   }),
   notifyLogin: setting({
     kind: SWITCH,
     default: true,
     env: PAGE_ONLY,
-    page: { section: 'notify', input: 'switch', label: 'page.f.notifyLogin.label' },
+    page: { section: 'notify', input: 'switch', label: 'page.f.notifyLogin.label', help: 'page.f.notifyLogin.hint', helpAs: 'tooltip' },
   }),
   /** Notify once when the state of charge reaches 100 % (again only after it dropped 10 points). Opt-in. */
   notifyFull: setting({
     kind: SWITCH,
     default: false,
     env: PAGE_ONLY,
-    page: { section: 'notify', input: 'switch', label: 'page.f.notifyFull.label', hint: 'page.f.notifyFull.hint' },
+    page: { section: 'notify', input: 'switch', label: 'page.f.notifyFull.label', help: 'page.f.notifyFull.hint' },
   }),
   /** Serial of the battery the tray icon shows; empty = the first (the station master). */
   trayBattery: setting({
@@ -197,13 +211,13 @@ export const APP_SETTINGS = {
     default: '',
     env: PAGE_ONLY,
     check: (v) => when(!!v && !/^[A-Za-z0-9_-]{1,40}$/.test(v), 'err.trayBattery'),
-    page: { section: 'tray', input: 'text', label: 'page.f.trayBattery.label', placeholder: 'page.f.trayBattery.placeholder', hint: 'page.f.trayBattery.hint' },
+    page: { section: 'tray', input: 'text', label: 'page.f.trayBattery.label', placeholder: 'page.f.trayBattery.placeholder', help: 'page.f.trayBattery.hint' },
   }),
   publishEnabled: setting({
     kind: SWITCH,
     default: true,
     env: PAGE_ONLY,
-    page: { section: 'publish', input: 'switch', label: 'page.f.publishEnabled.label', hint: 'page.f.publishEnabled.hint' },
+    page: { section: 'publish', input: 'switch', label: 'page.f.publishEnabled.label', help: 'page.f.publishEnabled.hint' },
   }),
   /** The language of the tray, notifications, the settings page and --help: auto follows the OS. */
   language: setting({
@@ -211,12 +225,13 @@ export const APP_SETTINGS = {
     kind: choice(LANGUAGE_SETTINGS, (v) => (v.toLowerCase() === 'auto' ? 'auto' : (languageOf(v) ?? v))),
     default: 'auto',
     env: ['HOYMILES_TRAY_LANG'],
+    envHelp: 'en, de or auto (default: the language of the system)',
     check: (v) => when(!(LANGUAGE_SETTINGS as readonly string[]).includes(v), 'err.language'),
     page: {
       section: 'language',
       input: 'choice',
       label: 'page.f.language.label',
-      hint: 'page.f.language.hint',
+      help: 'page.f.language.hint',
       options: [
         { value: 'auto', label: 'page.lang.auto' },
         { value: 'en', label: 'page.lang.en' },
@@ -229,40 +244,46 @@ export const APP_SETTINGS = {
     kind: IDS,
     default: [],
     env: ['HOYMILES_STATIONS'],
+    envHelp: 'comma-separated station ids (default: all)',
     check: (v) => when(v.some((id) => !Number.isInteger(id) || id <= 0), 'err.stationIds'),
-    page: { section: 'more', input: 'ids', label: 'page.f.stationIds.label', placeholder: 'page.f.stationIds.placeholder', hint: 'page.f.stationIds.hint' },
+    page: { section: 'more', input: 'ids', label: 'page.f.stationIds.label', placeholder: 'page.f.stationIds.placeholder', help: 'page.f.stationIds.hint' },
   }),
   mqttClientId: setting({
     kind: TEXT,
     default: '',
     env: ['MQTT_CLIENT_ID'],
+    envHelp: 'MQTT client id (default: stable per machine)',
     check: (v) => when(!!v && !/^[A-Za-z0-9_.-]{1,64}$/.test(v), 'err.mqttClientId'),
-    page: { section: 'more', input: 'text', label: 'page.f.mqttClientId.label', placeholder: 'page.f.mqttClientId.placeholder' },
+    page: { section: 'more', input: 'text', label: 'page.f.mqttClientId.label', help: 'page.f.mqttClientId.hint', helpAs: 'tooltip', placeholder: 'page.f.mqttClientId.placeholder' },
   }),
   mqttCaFile: setting({
     kind: TEXT,
     default: '',
     env: ['MQTT_CA_FILE'],
+    envHelp: 'path of a CA certificate (PEM) for mqtts/wss',
     check: (v) => when(!!v && !isReadableFile(v), 'err.mqttCaFile'),
-    page: { section: 'more', input: 'text', label: 'page.f.mqttCaFile.label', placeholder: 'page.f.mqttCaFile.placeholder', hint: 'page.f.mqttCaFile.hint' },
+    page: { section: 'more', input: 'text', label: 'page.f.mqttCaFile.label', placeholder: 'page.f.mqttCaFile.placeholder', help: 'page.f.mqttCaFile.hint' },
   }),
   mqttInsecure: setting({
     kind: SWITCH,
     default: false,
     env: ['MQTT_INSECURE'],
-    page: { section: 'more', input: 'switch', label: 'page.f.mqttInsecure.label', hint: 'page.f.mqttInsecure.hint' },
+    envHelp: 'true to accept any TLS certificate',
+    page: { section: 'more', input: 'switch', label: 'page.f.mqttInsecure.label', help: 'page.f.mqttInsecure.hint' },
   }),
   discoveryEnabled: setting({
     kind: SWITCH,
     default: true,
     env: ['MQTT_DISCOVERY'],
-    page: { section: 'more', input: 'switch', label: 'page.f.discoveryEnabled.label' },
+    envHelp: 'true/false: publish Home Assistant discovery',
+    page: { section: 'more', input: 'switch', label: 'page.f.discoveryEnabled.label', help: 'page.f.discoveryEnabled.hint', helpAs: 'tooltip' },
   }),
   debug: setting({
     kind: SWITCH,
     default: false,
     env: ['DEBUG'],
-    page: { section: 'more', input: 'switch', label: 'page.f.debug.label' },
+    envHelp: 'true/false',
+    page: { section: 'more', input: 'switch', label: 'page.f.debug.label', help: 'page.f.debug.hint', helpAs: 'tooltip' },
   }),
 };
 

@@ -66,20 +66,23 @@ function renderField(f: FieldDef, st: PageState): string {
   const envVar = st.env[f.key];
   const fixedWhy = envVar ? undefined : st.fixed?.[f.key];
   const ro = envVar || fixedWhy ? ' disabled' : '';
-  const described = [`err-${f.key}`, f.hint || envVar || fixedWhy ? `hint-${f.key}` : ''].filter(Boolean).join(' ');
+  // The field's help: a line under it, or (for the fields that never had one) on the label when the pointer rests there.
+  const below = f.helpAs === 'tooltip' ? undefined : f.help;
+  const tip = f.helpAs === 'tooltip' ? ` title="${T(f.help)}"` : '';
+  const described = [`err-${f.key}`, below || envVar || fixedWhy ? `hint-${f.key}` : ''].filter(Boolean).join(' ');
   const hint = envVar
     ? `<p class="hint env" id="hint-${f.key}">${T('page.envHint', { var: '\u0000' }).replace('\u0000', `<code>${esc(envVar)}</code>`)}</p>`
     : fixedWhy
       ? `<p class="hint env" id="hint-${f.key}">${esc(fixedWhy)}</p>`
-      : f.hint
-      ? `<p class="hint" id="hint-${f.key}">${T(f.hint)}</p>`
+      : below
+      ? `<p class="hint" id="hint-${f.key}">${T(below)}</p>`
       : '';
   const err = `<p class="err" id="err-${f.key}" role="alert"></p>`;
   const v = st.values[f.key];
 
   if (f.kind === 'switch') {
     return `<div class="row switch-row">
-  <label class="switch" for="${id}"><input type="checkbox" role="switch" id="${id}" name="${f.key}"${v ? ' checked' : ''}${ro} aria-describedby="${described}"><span class="track" aria-hidden="true"></span><span class="switch-label">${T(f.label)}</span></label>
+  <label class="switch" for="${id}"${tip}><input type="checkbox" role="switch" id="${id}" name="${f.key}"${v ? ' checked' : ''}${ro} aria-describedby="${described}"><span class="track" aria-hidden="true"></span><span class="switch-label">${T(f.label)}</span></label>
   ${hint}${err}
 </div>`;
   }
@@ -90,12 +93,12 @@ function renderField(f: FieldDef, st: PageState): string {
     const ph = t(envVar ? 'page.pwEnv' : fixedWhy ? 'page.pwDemo' : stored ? 'page.pwStored' : 'page.pwNotSet');
     const keep = stored && !envVar && !fixedWhy ? `<p class="hint" id="hint-${f.key}">${T('page.pwKeep')}</p>` : '';
     input = `<input type="password" id="${id}" name="${f.key}" autocomplete="new-password" spellcheck="false" placeholder="${esc(ph)}"${ro} aria-describedby="err-${f.key} hint-${f.key}">`;
-    return `<div class="row"><label for="${id}">${T(f.label)}</label><div class="control">${input}${envVar || fixedWhy ? hint : keep}${err}</div></div>`;
+    return `<div class="row"><label for="${id}"${tip}>${T(f.label)}</label><div class="control">${input}${envVar || fixedWhy ? hint : keep}${err}</div></div>`;
   }
   if (f.kind === 'choice') {
     const opts = (f.options ?? []).map((o) => `<option value="${esc(o.value)}"${o.value === v ? ' selected' : ''}>${T(o.label)}</option>`).join('');
     input = `<select id="${id}" name="${f.key}"${ro} aria-describedby="${described}">${opts}</select>`;
-    return `<div class="row"><label for="${id}">${T(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
+    return `<div class="row"><label for="${id}"${tip}>${T(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
   }
   const type = f.kind === 'number' ? 'number' : f.kind === 'email' ? 'email' : 'text';
   const extra =
@@ -106,7 +109,7 @@ function renderField(f: FieldDef, st: PageState): string {
         : ' autocomplete="off" spellcheck="false"';
   input = `<input type="${type}" id="${id}" name="${f.key}" value="${esc(valueText(v))}"${f.placeholder ? ` placeholder="${T(f.placeholder)}"` : ''}${extra}${ro} aria-describedby="${described}">`;
   if (f.unit) input = `<span class="with-unit">${input}<span class="unit">${esc(f.unit)}</span></span>`;
-  return `<div class="row"><label for="${id}">${T(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
+  return `<div class="row"><label for="${id}"${tip}>${T(f.label)}</label><div class="control">${input}${hint}${err}</div></div>`;
 }
 
 function renderSection(s: SectionDef, st: PageState): string {

@@ -34,11 +34,13 @@ describe('the settings table', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('every page field has a label, and every text it names (hint, placeholder, options) exists in every catalog', () => {
+  it('every page field has a label and a help, and every text it names (placeholder, options) exists in every catalog', () => {
     for (const s of SETTING_LIST) {
       if (s.page === ENV_ONLY) continue;
-      const keys = [s.page.label, s.page.hint, s.page.placeholder, ...(s.page.options ?? []).map((o) => o.label)].filter((k) => k !== undefined);
+      const keys = [s.page.label, s.page.help, s.page.placeholder, ...(s.page.options ?? []).map((o) => o.label)].filter((k) => k !== undefined);
       expect(s.page.label, s.key).toMatch(/^page\.f\./);
+      expect(s.page.help, s.key).toMatch(/^page\.f\./);
+      expect(s.page.help, s.key).not.toBe(s.page.label);
       for (const [lang, cat] of Object.entries(CATALOGS)) {
         for (const k of keys) expect((cat as Record<string, string>)[k]?.trim(), `${lang}: ${k} of ${s.key}`).toBeTruthy();
       }
@@ -51,10 +53,12 @@ describe('the settings table', () => {
     }
   });
 
-  it('a choice offers exactly its values on the page; a number set by a variable says what it takes', () => {
+  it('a choice offers exactly its values on the page; every variable says what it takes', () => {
     const lang = APP_SETTINGS.language;
     expect(lang.page !== ENV_ONLY && lang.page.options?.map((o) => o.value)).toEqual([...(lang.kind as unknown as { values: readonly string[] }).values]);
-    for (const s of SETTING_LIST) if (s.kind === NUMBER && s.env !== PAGE_ONLY) expect(s.envHelp, s.key).toBeTruthy();
+    for (const s of SETTING_LIST) if (s.env !== PAGE_ONLY) expect(s.envHelp?.trim(), s.key).toBeTruthy();
+    // ... and it is what a start-up message says about a value that is not a number.
+    expect(() => settingsFromEnv({ REQUEST_INTERVAL_SECONDS: 'often' })).toThrow(`expected ${APP_SETTINGS.intervalSec.envHelp}.`);
   });
 
   it('the defaults pass the checks, and each reads back from its own text', () => {

@@ -96,6 +96,12 @@ describe('the page from the settings table', () => {
     for (const id of ['controls', 'status', 'history'] as const) expect(html).toContain(`id="${sectionAnchor(id)}"`);
     expect(CONTROLS_ANCHOR).toBe('sec-controls');
     expect(controlAnchor('SN/with space', 'reserve_soc')).toBe('control-SN_with_space-reserve_soc');
+    // Each field's help: a line under it, or on its label when the pointer rests there.
+    for (const f of FIELDS) {
+      const help = t(f.help).replace(/'/g, '&#39;').replace(/"/g, '&quot;');
+      if (f.helpAs === 'tooltip') expect(html, f.key).toContain(`for="f-${f.key}" title="${help}"`);
+      else expect(html, f.key).toContain(`<p class="hint" id="hint-${f.key}">${help}</p>`);
+    }
     // The app-only setting is not on the page.
     expect(html).not.toContain('f-apiUrl');
   });
