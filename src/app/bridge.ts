@@ -1,7 +1,8 @@
 /**
- * Composition: settings and stores in, a running bridge out. Data flows one way:
- * sources (cloud poller, the battery's own feed, or both combined) → sinks (MQTT publisher here; tray and
- * notifier attach to `source` too).
+ * Composition: settings and stores in, a bridge out. Data flows one way: sources (cloud poller, the battery's own
+ * feed, or both combined) → sinks. The bridge brings its own sinks (the controls' snapshot feed, the MQTT
+ * publisher, the feed's controls); the app adds its own (tray, notifications, history, summary line) to the same
+ * list (pipeline.ts).
  */
 import { isLanguage, language, type Language } from '../i18n/index.js';
 import { createHash } from 'node:crypto';
@@ -20,9 +21,11 @@ import { MqttConnection } from '../mqtt/connection.js';
 import { MqttPublisher, type KeyValueStore } from '../mqtt/publisher.js';
 import { topics } from '../mqtt/topics.js';
 import { CombinedSource } from '../core/combined.js';
+import type { Sink } from '../core/sink.js';
 import type { ReadingSource } from '../core/source.js';
 import { NativeControls, isNativeControlKey, type NativeControlsOptions } from '../native/controls.js';
 import { NativeSource, type NativeSourceOptions } from '../native/source.js';
+import { Pipeline } from './pipeline.js';
 
 declare const __APP_VERSION__: string | undefined;
 /** The state-store key holding the language of the Home Assistant entity names. */
@@ -75,8 +78,21 @@ export interface Bridge {
   controls?: BatteryControls;
   /** EMS mode and power setpoint through the feed (with MQTT only). */
   nativeControls?: NativeControls;
+  /**
+   * The bridge's own sinks, in list order: the cloud controls' snapshot feed, the MQTT publisher, the feed's
+   * controls (stopped the last first: the battery handed back, then `offline`, then waiting on the cloud).
+   */
+  sinks: Sink[];
+  /** After its sinks: stops the source and closes the cloud (and a broker connection without a publisher). */
+  stopSource(): Promise<void>;
+  /** On its own (tests, `--once`): its sinks in a list of their own, then the source. */
   start(): void;
   stop(): Promise<void>;
+}
+
+/** A sink that only needs to know the end, or only gets snapshots. */
+function sink(name: string, parts: { stop?: () => Promise<void>; onSnapshot?: Sink['onSnapshot'] }): Sink {
+  return { name, start: () => undefined, stop: parts.stop ?? (() => undefined), onSnapshot: parts.onSnapshot ?? (() => undefined) };
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -295,17 +311,28 @@ export function createBridge(d: BridgeDeps): Bridge {
       },
     });
     const pub = publisher;
-    source.on('snapshot', (snap) => {
-      // The cloud's controls belong to the batteries the cloud knows (a station id).
-      ctl?.onSnapshot({ ...snap, batteries: snap.batteries.filter((b) => b.stationId > 0) });
-      pub.onSnapshot(snap);
-    });
     // Confirmed values go out at once; a failed write re-sends everything so Home Assistant snaps back.
     ctl?.on('change', (_sn, force) => (force ? pub.republish() : pub.onSnapshot(source.snapshot())));
     nctl?.on('change', () => pub.onSnapshot(source.snapshot()));
   }
 
-  return {
+  const sinks: Sink[] = [];
+  if (controls) {
+    const ctl = controls;
+    sinks.push(
+      sink('battery controls', {
+        stop: () => ctl.stop(),
+        // The cloud's controls belong to the batteries the cloud knows (a station id).
+        onSnapshot: (snap) => ctl.onSnapshot({ ...snap, batteries: snap.batteries.filter((b) => b.stationId > 0) }),
+      }),
+    );
+  }
+  if (publisher) sinks.push(publisher);
+  // Stopped first: the battery is handed back (EMS mode general) while the broker is still there.
+  if (nativeControls) sinks.push(sink('feed controls', { stop: () => nativeControls!.stop() }));
+
+  let alone: Pipeline | undefined;
+  const bridge: Bridge = {
     source,
     cloud,
     poller,
@@ -314,16 +341,21 @@ export function createBridge(d: BridgeDeps): Bridge {
     publisher,
     controls,
     nativeControls,
-    start: () => source.start(),
-    async stop() {
-      // Hand the battery back (EMS mode general) while the broker is still there.
-      await nativeControls?.stop();
-      // `offline` first: a cycle or a settings job still waiting on the cloud must not delay it.
-      if (publisher) await publisher.shutdown();
-      else await connection?.close();
-      await controls?.stop();
+    sinks,
+    async stopSource() {
+      // With a publisher the connection went with it (`offline` first).
+      if (!publisher) await connection?.close();
       await source.stop();
       await cloud?.close();
     },
+    start() {
+      alone ??= new Pipeline(bridge, log.child('app'));
+      void alone.start();
+    },
+    async stop() {
+      alone ??= new Pipeline(bridge, log.child('app'));
+      await alone.stop();
+    },
   };
+  return bridge;
 }

@@ -66,12 +66,7 @@ export async function runDemo(opts: { logger: Logger; headless: boolean }): Prom
 
   if (opts.headless) {
     const { runHeadless } = await import('./headless.js');
-    const bridge = await runHeadless({ settings, secrets, state, logger: log, configDir: dir, wrongPasswordRetryMs: null });
-    const stop = bridge.stop;
-    bridge.stop = async () => {
-      await stop();
-      await cleanup();
-    };
+    await runHeadless({ settings, secrets, state, logger: log, configDir: dir, wrongPasswordRetryMs: null }, cleanup);
     return;
   }
   const { startDesktopApp } = await import('./desktop.js');

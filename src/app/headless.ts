@@ -1,11 +1,17 @@
 /** `--headless` (the poll-and-publish loop in the foreground) and `--once` (check credentials, print JSON). */
 import type { BridgeSnapshot } from '../core/snapshot.js';
-import type { Logger } from '../log/logger.js';
 import { maskUrl } from '../log/mask.js';
 import { createBridge, type Bridge, type BridgeDeps } from './bridge.js';
 import { enableDiagnostics } from './diagnostics.js';
+import { Pipeline } from './pipeline.js';
+import { onShutdown } from './shutdown.js';
+import { SummaryLog } from './summary-log.js';
 
-export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
+/**
+ * The bridge and the summary line in one list of sinks, until SIGINT/SIGTERM (shutdown.ts). `afterStop`: what
+ * else to close before the exit (the demo's simulated cloud and broker).
+ */
+export async function runHeadless(deps: BridgeDeps, afterStop?: () => Promise<void>): Promise<Pipeline> {
   const log = deps.logger;
   const s = deps.settings;
   const from =
@@ -17,18 +23,17 @@ export async function runHeadless(deps: BridgeDeps): Promise<Bridge> {
       `MQTT ${maskUrl(s.mqttUrl)} base topic "${s.baseTopic}", discovery ${s.discoveryEnabled ? `under "${s.discoveryPrefix}"` : 'off'}`,
   );
   const bridge = createBridge(deps);
-  let last: string | undefined;
-  bridge.source.on('snapshot', (snap) => {
-    const line = summary(snap);
-    // A problem was logged where it arose (the poller, the cloud client): here it is only a repeat.
-    if (line !== last && !snap.problem) log.info(line);
-    else log.debug(line);
-    last = line;
+  const pipeline = new Pipeline(bridge, log.child('app'), [new SummaryLog(log)]);
+  void pipeline.start();
+  onShutdown({
+    log,
+    stop: async () => {
+      await pipeline.stop();
+      await afterStop?.();
+    },
   });
-  bridge.start();
-  onShutdown(log, () => bridge.stop());
   if (process.env.HOYMILES_TRAY_DIAGNOSTICS === '1') bridgeDiagnostics(bridge);
-  return bridge;
+  return pipeline;
 }
 
 /** Counters the benchmark reads through the diagnostics line (see diagnostics.ts). */
@@ -83,33 +88,4 @@ function firstFullReading(bridge: Bridge, waitMs: number): Promise<BridgeSnapsho
     const timer = setTimeout(done, waitMs);
     bridge.source.on('snapshot', check);
   });
-}
-
-export function summary(snap: BridgeSnapshot): string {
-  if (snap.problem) return `Problem: ${snap.problem.message}`;
-  return snap.batteries
-    .map((b) => {
-      const p = b.batteryPower;
-      const what = p === undefined ? 'power unknown' : b.status === 'standby' || b.status === 'lock' ? b.status : `${b.status === 'charge' ? 'charging' : 'discharging'} ${Math.abs(p)} W`;
-      return `${b.sn}: ${b.soc ?? '–'} %, ${what}${b.live ? '' : ' (not live)'}`;
-    })
-    .join('; ');
-}
-
-
-let shuttingDown = false;
-/** SIGINT/SIGTERM: publish offline, disconnect, exit 0. A second signal exits at once. */
-export function onShutdown(log: Logger, stop: () => Promise<void>): void {
-  const handler = (sig: string) => {
-    if (shuttingDown) process.exit(130);
-    shuttingDown = true;
-    log.info(`${sig} received: publishing offline and stopping`);
-    const force = setTimeout(() => process.exit(1), 8_000);
-    force.unref();
-    stop()
-      .catch((e) => log.error('Error while stopping', e))
-      .finally(() => process.exit(0));
-  };
-  process.once('SIGINT', () => handler('SIGINT'));
-  process.once('SIGTERM', () => handler('SIGTERM'));
 }

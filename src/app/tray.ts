@@ -1,37 +1,40 @@
 /**
- * The tray app: the bridge runs in the background; the tray, the notifier and the settings page are sinks
- * and controls around it. Settings saved on the page restart the bridge with the new values.
+ * The tray app: the bridge runs in the background; the tray, the notifications and the history are sinks in one
+ * list with the bridge's own (pipeline.ts), and the settings page is around it. Settings saved on the page
+ * rebuild the bridge through that list. The state is explicit and each piece of it held once: the settings in
+ * use (`publishEnabled` among them), the control feedback (the control error), the last problem, and which
+ * generation of the bridge runs.
  */
-import mqtt from 'mqtt';
-import { describeMqttError } from '../mqtt/connection.js';
-import { CloudClient } from '../cloud/client.js';
-import { CloudError } from '../cloud/errors.js';
-import type { Settings } from '../config/app-settings.js';
-import { DesktopNotifier } from '../notify/notifier.js';
-import { AlertPolicy } from '../notify/alerts.js';
-import { addSecret, type Logger } from '../log/logger.js';
-import { openInBrowser, startSettingsServer } from '../settings-page/server.js';
-import { buildStatus } from '../settings-page/status.js';
-import { History } from '../history/history.js';
 import { join } from 'node:path';
-import { TrayApp, type TrayState } from '../tray/tray-app.js';
-import { batteryName, confirmedNotice, controlNoticeText, settingWords } from '../tray/menu-model.js';
-import { emsModeWords } from '../tray/feed-rows.js';
-import { setLanguage, t } from '../i18n/index.js';
-import { chooseLanguage } from '../i18n/choose.js';
-import { osLanguages } from '../platform/locale.js';
-import { iconSpec, type IconSpec } from '../tray/icons.js';
-import { writeNotificationIcon } from '../tray/notification-icon.js';
-import { cacheDir } from '../platform/paths.js';
-import { APP_VERSION, checkedState, createBridge, sessionStore, type Bridge } from './bridge.js';
-import { summary } from './headless.js';
-import type { Stores } from './stores.js';
-import type { BridgeSnapshot } from '../core/snapshot.js';
+import type { Settings } from '../config/app-settings.js';
 import type { SettingKey, SettingValue } from '../controls/battery-settings.js';
+import { History } from '../history/history.js';
+import { chooseLanguage } from '../i18n/choose.js';
+import { setLanguage, t } from '../i18n/index.js';
 import { openWithOsViewer } from '../log/file-sink.js';
-import { classifyTopic, nativeTopics } from '../native/topics.js';
-import { MAX_UNITS } from '../native/source.js';
-import { createAutostart, launchCommand } from '../platform/autostart.js';
+import type { Logger } from '../log/logger.js';
+import { AlertPolicy, type AlertOptions } from '../notify/alerts.js';
+import { AlertSink, DesktopNotifier } from '../notify/notifier.js';
+import { createAutostart, launchCommand, type Autostart } from '../platform/autostart.js';
+import { osLanguages } from '../platform/locale.js';
+import { cacheDir } from '../platform/paths.js';
+import { openInBrowser, startSettingsServer, type SettingsServer } from '../settings-page/server.js';
+import { buildStatus } from '../settings-page/status.js';
+import { emsModeWords } from '../tray/feed-rows.js';
+import { iconSpec, type IconSpec } from '../tray/icons.js';
+import { batteryName, confirmedNotice, controlNoticeText, settingWords } from '../tray/menu-model.js';
+import { writeNotificationIcon } from '../tray/notification-icon.js';
+import { TraySink, type TrayActions, type TrayState } from '../tray/tray-app.js';
+import { APP_VERSION, createBridge, type Bridge } from './bridge.js';
+import { testLogin, testMqtt } from './connection-tests.js';
+import { ControlFeedback } from './control-feedback.js';
+import { LastProblem } from './last-problem.js';
+import { Pipeline } from './pipeline.js';
+import { onShutdown } from './shutdown.js';
+import type { Stores } from './stores.js';
+import { SummaryLog } from './summary-log.js';
+
+export { testMqtt } from './connection-tests.js';
 
 export interface TrayOptions {
   logger: Logger;
@@ -57,394 +60,345 @@ export interface TrayHandle {
 }
 
 export async function runTray(o: TrayOptions): Promise<TrayHandle> {
-  const log = o.logger;
-  let settings = o.settings;
-  for (const w of o.stores.warnings) log.warn(w);
-  // Fields the page must not change: set by the environment, or fixed by the demo.
-  const fromEnv = new Set<keyof Settings>([...o.fromEnv, ...(Object.keys(o.demo?.fixed ?? {}) as (keyof Settings)[])]);
-  const history = new History({ dir: join(o.stores.dir, 'history'), logger: log.child('history') });
-  o.demo?.backfill?.(history);
-  /** Bumped for every bridge built from saved settings: the page waits for its outcome. */
-  let generation = 0;
-  let lastProblem: { text: string; at: number } | undefined;
-  const noteProblem = (text: string | undefined) => {
-    if (text) lastProblem = { text, at: Date.now() };
-  };
-
-  let bridge: Bridge;
-  let snapshot: BridgeSnapshot = { batteries: [], cycles: 0 };
-  const alertOptions = (s: Settings) => ({ lowSocThreshold: s.lowSocThreshold, lowSoc: s.notifyLowSoc, login: s.notifyLogin, full: s.notifyFull });
-  const alerts = new AlertPolicy(alertOptions(settings));
-  const notifier = new DesktopNotifier(log.child('notify'));
-  let tray: TrayApp | undefined;
-  let settingsPage: Promise<Awaited<ReturnType<typeof startSettingsServer>>> | undefined;
-  /** Saves are applied one after another: two quick saves must not leave two bridges running. */
-  let applying: Promise<void> = Promise.resolve();
-  let lastRefreshAt = 0;
-  let quitting = false;
-  /** The last battery-control failure started from the tray or the settings page. */
-  let controlError: string | undefined;
-  /** The last confirmed battery change, for its menu line. */
-  let controlNotice: string | undefined;
-  /** EMS modes sent from the tray and not yet confirmed by the feed, per master serial. */
-  const modeAsked = new Map<string, string>();
-  const nameOf = (sn: string) => batteryName(snapshot.batteries.find((b) => b.sn === sn) ?? { sn, stationName: '' });
   // "Start at login" is read back from the OS, not from our config.
   // The demo never enrols anything with the OS: the row shows, disabled, with the reason.
   const autostart = o.demo ? undefined : createAutostart({ command: launchCommand() });
-  let autostartOn = autostart ? await autostart.isEnabled().catch(() => undefined) : false;
+  const autostartOn = autostart ? await autostart.isEnabled().catch(() => undefined) : false;
+  const app = new TrayRun(o, autostart, autostartOn);
+  await app.start();
+  return { openSettings: (field) => app.openSettings(field) };
+}
 
-  const state = (): TrayState => ({
-    snapshot,
-    publishing: bridge.publisher?.isEnabled ?? false,
-    brokerProblem: bridge.publisher?.isEnabled ? bridge.connection?.problem : undefined,
-    lowSocThreshold: settings.lowSocThreshold,
-    iconBattery: settings.trayBattery || undefined,
-    controlNotice,
-    controls: bridge.controls?.stations(),
-    feedControls: bridge.nativeControls ? snapshot.batteries.flatMap((b) => bridge.nativeControls!.view(b.sn) ?? []) : undefined,
-    controlError: controlError ?? bridge.controls?.lastControlError ?? bridge.nativeControls?.lastControlError,
-    autostart: autostartOn,
-    autostartBlocked: o.demo ? t('menu.notInDemo') : undefined,
-    demo: !!o.demo,
-    logPath: o.logPath,
-  });
-  const refreshTray = () => tray?.update(state());
-  /** A notification with the tray's current icon (the app's icon, showing the battery's state). */
-  /** `logText`: the English words for the log (log lines stay English); default the shown ones. */
-  const notify = (title: string, message: string, spec: IconSpec = iconSpec(state()), logText = `${title}: ${message}`) => {
-    log.info(`notification: ${logText}`);
-    const icon = writeNotificationIcon(spec, cacheDir(), log);
-    void notifier.notify(title, message, icon);
-  };
+/** Set up enough to run: a Hoymiles login, or the source `native`, which needs none. */
+const hasLogin = (s: Settings) => s.source === 'native' || !!(s.hoymilesEmail && s.hoymilesPassword);
+const alertOptions = (s: Settings): AlertOptions => ({ lowSocThreshold: s.lowSocThreshold, lowSoc: s.notifyLowSoc, login: s.notifyLogin, full: s.notifyFull });
 
-  /** Set up enough to run: a Hoymiles login, or the source `native`, which needs none. */
-  const hasLogin = (s: Settings) => s.source === 'native' || !!(s.hoymilesEmail && s.hoymilesPassword);
+class TrayRun {
+  private readonly log: Logger;
+  /** The settings in use: the one place the app holds them (`publishEnabled` too); the store keeps them for restarts. */
+  private settings: Settings;
+  /** Fields the page must not change: set by the environment, or fixed by the demo. */
+  private readonly pinned: Set<keyof Settings>;
+  private readonly history: History;
+  private readonly notifier: DesktopNotifier;
+  private readonly alerts: AlertSink;
+  private readonly feedback: ControlFeedback;
+  private readonly problems = new LastProblem();
+  private readonly tray: TraySink;
+  private readonly pipeline: Pipeline;
+  private readonly quit: (why: string) => void;
+  private page?: Promise<SettingsServer>;
+  /** Bumped for every bridge built from saved settings: the page waits for its outcome. */
+  private generation = 0;
+  /** The generation of the bridge that runs now. */
+  private runningGeneration = 0;
+  /** Saves are applied one after another: two quick saves must not leave two bridges running. */
+  private applying: Promise<void> = Promise.resolve();
+  private lastRefreshAt = 0;
+
+  constructor(
+    private readonly o: TrayOptions,
+    private readonly autostart: Autostart | undefined,
+    private autostartOn: boolean | undefined,
+  ) {
+    const log = (this.log = o.logger);
+    this.settings = o.settings;
+    for (const w of o.stores.warnings) log.warn(w);
+    this.pinned = new Set<keyof Settings>([...o.fromEnv, ...(Object.keys(o.demo?.fixed ?? {}) as (keyof Settings)[])]);
+    this.history = new History({ dir: join(o.stores.dir, 'history'), logger: log.child('history') });
+    o.demo?.backfill?.(this.history);
+    this.notifier = new DesktopNotifier(log.child('notify'));
+    this.alerts = new AlertSink(new AlertPolicy(alertOptions(this.settings)), (a) => this.notify(a.title, a.message, undefined, a.logText));
+    this.feedback = new ControlFeedback(() => this.tray.refresh());
+    this.tray = new TraySink({ logger: log.child('tray'), actions: this.actions(), state: () => this.state() });
+    // The bridge's sinks first (pipeline.ts); the feedback before the tray, so the menu shows what it took over.
+    this.pipeline = new Pipeline(this.build(this.settings), log.child('app'), [this.problems, this.history, this.feedback, this.tray, this.alerts]);
+    this.quit = onShutdown({ log, stop: () => this.stop() });
+  }
+
+  private get bridge(): Bridge {
+    return this.pipeline.bridge;
+  }
+
+  /** The "Publish to MQTT" checkbox: on in the settings in use, and a publisher to do it. */
+  private get publishing(): boolean {
+    return !!this.bridge.publisher && this.settings.publishEnabled;
+  }
+
+  async start(): Promise<void> {
+    const failed = await this.pipeline.start();
+    if (failed.includes(this.tray)) {
+      this.log.error('The bridge keeps running without the tray icon; stop it with Ctrl+C.');
+      // Without a tray, say in the log what the tray would have shown.
+      const line = new SummaryLog(this.log);
+      line.onSnapshot(this.pipeline.sinks.latest);
+      await this.pipeline.sinks.add([line]);
+    } else this.log.info(this.o.demo ? `Tray started. ${this.o.demo.describe}` : 'Tray started');
+    if (!hasLogin(this.settings)) {
+      this.log.info('Waiting for the settings: no Hoymiles login is saved yet. The settings page opens in the browser; later the tray menu (Settings…) or `hoymiles-tray --settings` opens it.');
+      await this.showSettings();
+    }
+  }
+
+  openSettings(field?: string): void {
+    void this.showSettings(field);
+  }
+
+  // ---- the bridge -----------------------------------------------------------------------------------------
+
   /**
    * A broker is only contacted once there is something to publish and a broker to publish to: publishing on, or a
    * broker set up and publishing switched off in the tray (that keeps the connection, and battery control, ready).
    * "No broker, tray only" from the first run sets none, so nothing tries localhost:1883.
    */
-  const brokerSetUp = () => fromEnv.has('mqttUrl') || o.stores.config.has('mqttUrl');
-  const wantsBroker = (s: Settings) => hasLogin(s) && (s.publishEnabled || brokerSetUp());
+  private wantsBroker(s: Settings): boolean {
+    const brokerSetUp = this.pinned.has('mqttUrl') || this.o.stores.config.has('mqttUrl');
+    return hasLogin(s) && (s.publishEnabled || brokerSetUp);
+  }
 
-  function build(s: Settings): Bridge {
+  /** A bridge for `s`, with what the tray follows of it; the pipeline starts it. */
+  private build(s: Settings): Bridge {
     const b = createBridge({
-      mqtt: wantsBroker(s),
+      mqtt: this.wantsBroker(s),
       settings: s,
-      secrets: o.stores.secrets,
-      state: o.stores.state,
-      logger: log,
-      configDir: o.stores.dir,
+      secrets: this.o.stores.secrets,
+      state: this.o.stores.state,
+      logger: this.log,
+      configDir: this.o.stores.dir,
       wrongPasswordRetryMs: null, // a wrong password waits for new credentials from the settings page
     });
-    b.source.on('snapshot', (snap) => {
-      snapshot = snap;
-      // Not having set up the app yet is no problem worth recalling.
-      if (snap.problem && snap.problem.code !== 'no-credentials' && snap.problem.message !== lastProblem?.text) noteProblem(snap.problem.message);
-      history.onSnapshot(snap);
-      refreshTray();
-      for (const a of alerts.evaluate(snap)) notify(a.title, a.message, undefined, a.logText);
-    });
+    const refresh = () => this.tray.refresh();
+    this.feedback.follow(b.controls, b.nativeControls);
     b.connection?.on('status', (p) => {
-      noteProblem(p);
-      refreshTray();
+      this.problems.note(p);
+      refresh();
     });
-    b.controls?.on('change', refreshTray);
-    b.nativeControls?.on('change', refreshTray);
+    b.controls?.on('change', refresh);
+    b.nativeControls?.on('change', refresh);
     // A mode switched from the tray: its confirmation by the feed is reported like a grid charging change.
     b.nativeControls?.on('confirmed', (sn, mode) => {
-      if (modeAsked.get(sn) !== mode) return;
-      modeAsked.delete(sn);
-      controlNotice = confirmedNotice(emsModeWords(mode), Date.now());
-      notify(emsModeWords(mode), t('notify.confirmedText', { name: nameOf(sn) }));
-      refreshTray();
+      if (!this.feedback.answered(sn, mode)) return;
+      this.feedback.notice = confirmedNotice(emsModeWords(mode), Date.now());
+      this.notify(emsModeWords(mode), t('notify.confirmedText', { name: this.nameOf(sn) }));
+      refresh();
     });
-    b.controls?.on('control-error', refreshTray);
-    b.controls?.on('confirmed', () => {
-      controlError = undefined;
-      refreshTray();
-    });
-    b.controls?.on('refused', () => {
-      controlNotice = undefined;
-      refreshTray();
-    });
-    b.start();
     return b;
   }
 
-  /** A control write from the tray or the settings page; the tray shows "…" while it runs. */
-  async function runControl(sn: string, key: SettingKey, value: SettingValue): Promise<void> {
-    const c = bridge.controls;
-    if (!c) throw new Error('Battery control is not available right now.');
-    const pending = c.set(sn, key, value);
-    controlNotice = undefined;
-    refreshTray();
-    const name = nameOf(sn);
-    try {
-      await pending;
-      controlError = undefined;
-      const confirmed = c.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === key)?.value ?? value;
-      controlNotice = controlNoticeText(key, confirmed, Date.now());
-      notify(settingWords(key, confirmed), t('notify.confirmedText', { name }));
-    } catch (e) {
-      controlError = e instanceof Error ? e.message : String(e);
-      notify(t('notify.notDone', { setting: settingWords(key, value) }), `${name}: ${controlError}`.slice(0, 240));
-      throw e;
-    } finally {
-      refreshTray();
-    }
+  /** Queues `saved` to be applied after any save still being applied. */
+  private apply(saved: Settings, target: number, failure: string): void {
+    this.applying = this.applying.then(() => this.applySettings(saved, target)).catch((e) => this.log.error(failure, e));
   }
 
-  async function openSettings(field?: string): Promise<void> {
-    settingsPage ??= startSettingsServer({
-      store: o.stores.config,
-      secrets: o.stores.secrets,
-      logger: log.child('settings'),
-      envOverrides: o.fromEnv,
-      fixed: o.demo ? { values: o.demo.fixed, reason: t('page.demoFixed') } : undefined,
-      testLogin,
-      testMqtt,
-      onSaved: (s) => {
-        const target = ++generation;
-        applying = applying.then(() => applySettings(s, target)).catch((e) => log.error('The new settings could not be applied', e));
-        return target;
-      },
-      status: () => status(),
-      history: () => history.view(snapshot.batteries.map((b) => b.sn)),
-      openLog: o.logPath ? () => openWithOsViewer(o.logPath!, log) : undefined,
-      // Read `bridge` at call time: the page outlives bridges rebuilt after a save.
-      controls: {
-        stations: () => {
-          if (!bridge.controls) throw new Error(t('page.err.needsMqtt'));
-          return bridge.controls.stations();
-        },
-        set: runControl,
-      },
-      secretStorageNote:
-        o.stores.secrets.kind === 'file'
-          ? t('page.note.noKeychain', { dir: o.stores.dir })
-          : undefined,
-    });
-    await openInBrowser((await settingsPage).url, log, field);
-  }
-
-  /** The bridge that currently runs: its generation, for the page's "what happened after the save". */
-  let runningGeneration = 0;
-  function status() {
-    const c = bridge.connection;
-    return buildStatus({
-      version: APP_VERSION,
-      demo: !!o.demo,
-      logPath: o.logPath,
-      generation: runningGeneration,
-      snapshot,
-      broker: c && bridge.publisher?.isEnabled ? { connected: c.connected, problem: c.problem, kind: c.problemKind, where: c.where } : undefined,
-      lastProblem,
-      now: Date.now(),
-      source: settings.source,
-    });
-  }
-
-  async function applySettings(saved: Settings, target = ++generation): Promise<void> {
+  private async applySettings(saved: Settings, target: number): Promise<void> {
     // Environment variables (and the demo's fixed values) still win over what the page saved.
     const next = { ...saved };
-    for (const k of fromEnv) (next as unknown as Record<string, unknown>)[k] = settings[k];
-    const credentialsChanged = next.hoymilesEmail !== settings.hoymilesEmail || next.hoymilesPassword !== settings.hoymilesPassword;
-    settings = next;
+    for (const k of this.pinned) (next as unknown as Record<string, unknown>)[k] = this.settings[k];
+    const credentialsChanged = next.hoymilesEmail !== this.settings.hoymilesEmail || next.hoymilesPassword !== this.settings.hoymilesPassword;
+    this.settings = next;
     // A language chosen on the page applies at once: the menu below and the page's next render.
     setLanguage(chooseLanguage({ setting: next.language, os: osLanguages() }));
-    alerts.options = alertOptions(next);
-    log.info('Settings saved: restarting the bridge with them');
-    const old = bridge;
-    await old.stop().catch((e) => log.warn('The old bridge did not stop cleanly', e));
-    if (credentialsChanged) old.cloud?.credentialsChanged();
-    bridge = build(next);
-    runningGeneration = target;
-    snapshot = bridge.source.snapshot();
-    refreshTray();
-  }
-
-  async function quit(): Promise<void> {
-    if (quitting) return;
-    quitting = true;
-    log.info('Quit: publishing offline and closing');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    await bridge.stop().catch((e) => log.error('Error while stopping', e));
-    await settingsPage?.then((p) => p.close()).catch(() => undefined);
-    await tray?.stop().catch(() => undefined);
-    history.close();
-    await o.demo?.cleanup();
-    await o.beforeExit?.().catch(() => undefined);
-    process.exit(0);
-  }
-
-  bridge = build(settings);
-  try {
-    tray = await TrayApp.start({
-      logger: log.child('tray'),
-      actions: {
-        togglePublish: () => {
-          const on = !(bridge.publisher?.isEnabled ?? false);
-          try {
-            o.stores.config.publishEnabled = on; // the choice survives restarts
-          } catch (e) {
-            log.warn('Publishing is switched for now, but the choice will not survive a restart', e);
-          }
-          log.info(`publishing ${on ? 'on' : 'off'}`);
-          if (!bridge.publisher && on && hasLogin(settings)) {
-            // "Tray only" had no broker connection at all: start the bridge again with one.
-            applying = applying.then(() => applySettings({ ...settings, publishEnabled: true })).catch((e) => log.error('Publishing could not be started', e));
-            return;
-          }
-          bridge.publisher?.setEnabled(on);
-          settings = { ...settings, publishEnabled: on };
-          refreshTray();
-        },
-        refresh: () => {
-          // A click is enough; a burst of clicks must not turn into a burst of cloud requests.
-          if (Date.now() - lastRefreshAt < 5_000) return;
-          lastRefreshAt = Date.now();
-          void bridge.source.refreshNow().catch((e) => log.warn('Refresh failed', e));
-        },
-        openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)),
-        quit: () => void quit(),
-        toggleGridCharging: (sn) => {
-          const current = bridge.controls?.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging')?.value;
-          if (typeof current === 'boolean') void runControl(sn, 'grid_charging', !current).catch((e) => log.warn('Grid charging change failed', e));
-        },
-        setEmsMode: (sn, mode) => {
-          try {
-            bridge.nativeControls?.setMode(sn, mode);
-            controlError = undefined;
-            controlNotice = undefined;
-            modeAsked.set(sn, mode);
-          } catch (e) {
-            controlError = (e as Error).message;
-            notify(t('notify.notDone', { setting: emsModeWords(mode) }), `${nameOf(sn)}: ${controlError}`.slice(0, 240));
-          }
-          refreshTray();
-        },
-        clearSetpoint: (sn) => {
-          bridge.nativeControls?.clearSetpoint(sn);
-          refreshTray();
-        },
-        toggleAutostart: () =>
-          void (async () => {
-            if (!autostart) return;
-            try {
-              await (autostartOn ? autostart.disable() : autostart.enable());
-              log.info(`Start at login ${autostartOn ? 'off' : 'on'} (${autostart.describe()})`);
-            } catch (e) {
-              log.error('Start at login could not be changed', e);
-            }
-            autostartOn = await autostart.isEnabled().catch(() => undefined);
-            refreshTray();
-          })(),
-        openLog: () => {
-          if (o.logPath) openWithOsViewer(o.logPath, log);
-        },
-      },
+    this.alerts.policy.options = alertOptions(next);
+    this.log.info('Settings saved: restarting the bridge with them');
+    await this.pipeline.rebuild((old) => {
+      if (credentialsChanged) old.cloud?.credentialsChanged();
+      return this.build(next);
     });
-    refreshTray();
-    log.info(o.demo ? `Tray started. ${o.demo.describe}` : 'Tray started');
-  } catch (e) {
-    log.error(`The tray icon cannot be shown (${(e as Error).message}). The bridge keeps running without it; stop it with Ctrl+C.`);
-    // Without a tray, say in the log what the tray would have shown.
-    let last = '';
-    const show = (snap: BridgeSnapshot) => {
-      const line = summary(snap);
-      if (line !== last) log.info(line);
-      last = line;
+    this.runningGeneration = target;
+    this.tray.refresh();
+  }
+
+  private async stop(): Promise<void> {
+    await this.pipeline.stop();
+    await this.page?.then((p) => p.close()).catch(() => undefined);
+    await this.o.demo?.cleanup();
+    await this.o.beforeExit?.().catch(() => undefined);
+  }
+
+  // ---- what the tray and the page show --------------------------------------------------------------------
+
+  private state(): TrayState {
+    const b = this.bridge;
+    const snapshot = this.pipeline.sinks.latest;
+    const publishing = this.publishing;
+    return {
+      snapshot,
+      publishing,
+      brokerProblem: publishing ? b.connection?.problem : undefined,
+      lowSocThreshold: this.settings.lowSocThreshold,
+      iconBattery: this.settings.trayBattery || undefined,
+      controlNotice: this.feedback.notice,
+      controls: b.controls?.stations(),
+      feedControls: b.nativeControls ? snapshot.batteries.flatMap((x) => b.nativeControls!.view(x.sn) ?? []) : undefined,
+      controlError: this.feedback.error,
+      autostart: this.autostartOn,
+      autostartBlocked: this.o.demo ? t('menu.notInDemo') : undefined,
+      demo: !!this.o.demo,
+      logPath: this.o.logPath,
     };
-    show(snapshot);
-    bridge.source.on('snapshot', show);
   }
 
-  process.once('SIGINT', () => void quit());
-  process.once('SIGTERM', () => void quit());
-
-  if (!hasLogin(settings)) {
-    log.info('Waiting for the settings: no Hoymiles login is saved yet. The settings page opens in the browser; later the tray menu (Settings…) or `hoymiles-tray --settings` opens it.');
-    await openSettings().catch((e) => log.error('Cannot open the settings page', e));
-  }
-
-  return { openSettings: (field) => void openSettings(field).catch((e) => log.error('Cannot open the settings page', e)) };
-
-  async function testLogin(email: string, password: string) {
-    addSecret(password);
-    const client = new CloudClient({
-      baseUrl: settings.apiUrl || undefined,
-      credentials: () => ({ email, password }),
-      // No token or block of its own; its logins count towards the day's logins (login-guard.ts).
-      session: {
-        ...sessionStore(o.stores.secrets, checkedState(o.stores.state, log.child('config'))),
-        loadToken: async () => undefined,
-        saveToken: async () => undefined,
-        clearToken: async () => undefined,
-        loadLoginBlock: () => undefined,
-        saveLoginBlock: () => undefined,
-      },
-      logger: log.child('test-login'),
-      wrongPasswordRetryMs: null,
+  private status() {
+    const c = this.bridge.connection;
+    return buildStatus({
+      version: APP_VERSION,
+      demo: !!this.o.demo,
+      logPath: this.o.logPath,
+      generation: this.runningGeneration,
+      snapshot: this.pipeline.sinks.latest,
+      broker: c && this.publishing ? { connected: c.connected, problem: c.problem, kind: c.problemKind, where: c.where } : undefined,
+      lastProblem: this.problems.value,
+      now: Date.now(),
+      source: this.settings.source,
     });
+  }
+
+  private nameOf(sn: string): string {
+    return batteryName(this.pipeline.sinks.latest.batteries.find((b) => b.sn === sn) ?? { sn, stationName: '' });
+  }
+
+  /**
+   * A notification with the tray's current icon (the app's icon, showing the battery's state). `logText`: the
+   * English words for the log (log lines stay English); default the shown ones.
+   */
+  private notify(title: string, message: string, spec: IconSpec = iconSpec(this.state()), logText = `${title}: ${message}`): void {
+    this.log.info(`notification: ${logText}`);
+    const icon = writeNotificationIcon(spec, cacheDir(), this.log);
+    void this.notifier.notify(title, message, icon);
+  }
+
+  // ---- what the user does ---------------------------------------------------------------------------------
+
+  /** A control write from the tray or the settings page; the tray shows "…" while it runs. */
+  private async runControl(sn: string, key: SettingKey, value: SettingValue): Promise<void> {
+    const c = this.bridge.controls;
+    if (!c) throw new Error('Battery control is not available right now.');
+    const pending = c.set(sn, key, value);
+    this.feedback.notice = undefined;
+    this.tray.refresh();
+    const name = this.nameOf(sn);
     try {
-      const stations = await client.listStations();
-      return { stations: stations.map((s) => ({ sid: s.sid, name: s.name, batteries: s.batteries.map((b) => b.sn) })) };
+      await pending;
+      const confirmed = c.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === key)?.value ?? value;
+      this.feedback.sent(controlNoticeText(key, confirmed, Date.now()));
+      this.notify(settingWords(key, confirmed), t('notify.confirmedText', { name }));
     } catch (e) {
-      // The page shows the cloud's own reason beside ours.
-      const said = e instanceof CloudError ? e.detail?.apiMessage : undefined;
-      if (said && e instanceof Error) throw new Error(`${e.message} (The Hoymiles cloud said: "${said}")`);
+      const message = e instanceof Error ? e.message : String(e);
+      this.feedback.failed(message);
+      this.notify(t('notify.notDone', { setting: settingWords(key, value) }), `${name}: ${message}`.slice(0, 240));
       throw e;
     } finally {
-      await client.close();
+      this.tray.refresh();
     }
   }
-}
 
-/**
- * Connects once with the given values; resolves when the broker accepts (with the batteries whose own MQTT feed
- * it sees within a moment, "Found MSA-… on your broker"), rejects with words when not.
- */
-export function testMqtt(url: string, user: string, password: string, listenMs = 1_500): Promise<{ found: string[] }> {
-  addSecret(password);
-  return new Promise((resolve, reject) => {
-    let client: ReturnType<typeof mqtt.connect>;
+  private togglePublish(): void {
+    const on = !this.publishing;
     try {
-      client = mqtt.connect(url, { username: user || undefined, password: password || undefined, reconnectPeriod: 0, connectTimeout: 5_000, clientId: `hoymiles-tray-test-${process.pid}` });
+      this.o.stores.config.publishEnabled = on; // the choice survives restarts
     } catch (e) {
-      reject(new Error(`Invalid broker URL: ${(e as Error).message}`));
+      this.log.warn('Publishing is switched for now, but the choice will not survive a restart', e);
+    }
+    this.log.info(`publishing ${on ? 'on' : 'off'}`);
+    if (!this.bridge.publisher && on && hasLogin(this.settings)) {
+      // "Tray only" had no broker connection at all: start the bridge again with one.
+      this.apply({ ...this.settings, publishEnabled: true }, ++this.generation, 'Publishing could not be started');
       return;
     }
-    const found = new Set<string>();
-    let listening: NodeJS.Timeout | undefined;
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      clearTimeout(listening);
-      client.end(true);
-      if (err) reject(err);
-      else resolve({ found: [...found].sort() });
+    this.settings = { ...this.settings, publishEnabled: on };
+    this.bridge.publisher?.setEnabled(on);
+    this.tray.refresh();
+  }
+
+  private setEmsMode(sn: string, mode: string): void {
+    try {
+      this.bridge.nativeControls?.setMode(sn, mode);
+      this.feedback.askedMode(sn, mode);
+    } catch (e) {
+      const message = (e as Error).message;
+      this.feedback.failed(message);
+      this.notify(t('notify.notDone', { setting: emsModeWords(mode) }), `${this.nameOf(sn)}: ${message}`.slice(0, 240));
+    }
+    this.tray.refresh();
+  }
+
+  private async toggleAutostart(): Promise<void> {
+    const a = this.autostart;
+    if (!a) return;
+    try {
+      await (this.autostartOn ? a.disable() : a.enable());
+      this.log.info(`Start at login ${this.autostartOn ? 'off' : 'on'} (${a.describe()})`);
+    } catch (e) {
+      this.log.error('Start at login could not be changed', e);
+    }
+    this.autostartOn = await a.isEnabled().catch(() => undefined);
+    this.tray.refresh();
+  }
+
+  private actions(): TrayActions {
+    return {
+      togglePublish: () => this.togglePublish(),
+      refresh: () => {
+        // A click is enough; a burst of clicks must not turn into a burst of cloud requests.
+        if (Date.now() - this.lastRefreshAt < 5_000) return;
+        this.lastRefreshAt = Date.now();
+        void this.bridge.source.refreshNow().catch((e) => this.log.warn('Refresh failed', e));
+      },
+      openSettings: (field) => this.openSettings(field),
+      quit: () => this.quit('Quit'),
+      toggleGridCharging: (sn) => {
+        const current = this.bridge.controls?.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging')?.value;
+        if (typeof current === 'boolean') void this.runControl(sn, 'grid_charging', !current).catch((e) => this.log.warn('Grid charging change failed', e));
+      },
+      setEmsMode: (sn, mode) => this.setEmsMode(sn, mode),
+      clearSetpoint: (sn) => {
+        this.bridge.nativeControls?.clearSetpoint(sn);
+        this.tray.refresh();
+      },
+      toggleAutostart: () => void this.toggleAutostart(),
+      openLog: () => {
+        if (this.o.logPath) openWithOsViewer(this.o.logPath, this.log);
+      },
     };
-    const timer = setTimeout(() => done(new Error(t('page.err.brokerSilent'))), 6_000);
-    client.on('message', (topic) => {
-      const t = classifyTopic(topic);
-      if (t && (t.what === 'announce' || t.what === 'state') && found.size < MAX_UNITS) found.add(t.dev);
+  }
+
+  /** Opens the settings page in the browser (started on first use); a failure is logged, never thrown. */
+  private async showSettings(field?: string): Promise<void> {
+    try {
+      this.page ??= this.startPage();
+      await openInBrowser((await this.page).url, this.log, field);
+    } catch (e) {
+      this.log.error('Cannot open the settings page', e);
+    }
+  }
+
+  private startPage(): Promise<SettingsServer> {
+    const o = this.o;
+    return startSettingsServer({
+      store: o.stores.config,
+      secrets: o.stores.secrets,
+      logger: this.log.child('settings'),
+      envOverrides: o.fromEnv,
+      fixed: o.demo ? { values: o.demo.fixed, reason: t('page.demoFixed') } : undefined,
+      testLogin: (email, password) => testLogin({ apiUrl: this.settings.apiUrl, stores: o.stores, log: this.log }, email, password),
+      testMqtt,
+      onSaved: (s) => {
+        const target = ++this.generation;
+        this.apply(s, target, 'The new settings could not be applied');
+        return target;
+      },
+      status: () => this.status(),
+      history: () => this.history.view(this.pipeline.sinks.latest.batteries.map((b) => b.sn)),
+      openLog: o.logPath ? () => openWithOsViewer(o.logPath!, this.log) : undefined,
+      // Read the bridge at call time: the page outlives bridges rebuilt after a save.
+      controls: {
+        stations: () => {
+          if (!this.bridge.controls) throw new Error(t('page.err.needsMqtt'));
+          return this.bridge.controls.stations();
+        },
+        set: (sn, key, value) => this.runControl(sn, key, value),
+      },
+      secretStorageNote: o.stores.secrets.kind === 'file' ? t('page.note.noKeychain', { dir: o.stores.dir }) : undefined,
     });
-    client.once('connect', () => {
-      clearTimeout(timer);
-      // The callback keeps an unanswered subscription (the client ends after listenMs) from throwing.
-      client.subscribe([nativeTopics.filters[0]!, nativeTopics.filters[3]!], { qos: 0 }, () => undefined);
-      listening = setTimeout(() => done(), listenMs);
-    });
-    client.once('error', (e: Error & { code?: string | number }) => {
-      let where = 'broker';
-      try {
-        where = new URL(url).host;
-      } catch {
-        /* the URL was checked by mqtt.connect already */
-      }
-      done(new Error(describeMqttError(e, where).message));
-    });
-  });
+  }
 }

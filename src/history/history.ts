@@ -4,6 +4,7 @@
  * Within a minute the battery power is averaged over the polls and the other values are the minute's last.
  */
 import { join } from 'node:path';
+import type { Sink } from '../core/sink.js';
 import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { sanitizeId } from '../mqtt/topics.js';
@@ -29,7 +30,8 @@ export interface HistoryOptions {
   days?: number;
 }
 
-export class History {
+export class History implements Sink {
+  readonly name = 'history';
   private readonly rings = new Map<string, RingFile>();
   private readonly names = new Map<string, string>();
   /** The minute being filled per battery: power sum and count for the mean. */
@@ -45,6 +47,13 @@ export class History {
       this.rings.set(sn, r);
     }
     return r;
+  }
+
+  /** Nothing to start: a battery's ring file is opened with its first reading (or the page's first view). */
+  start(): void {}
+
+  stop(): void {
+    this.close();
   }
 
   /** A sink for the poller: one write of 20 bytes per battery and new reading. */

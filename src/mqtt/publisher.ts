@@ -4,6 +4,7 @@
  * the original script's flat topics, and the opt-in firmware-compatible topics.
  */
 import type { IPublishPacket } from 'mqtt';
+import type { Sink } from '../core/sink.js';
 import type { BatteryReading, BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { deviceState, quickState, systemState } from './compat.js';
@@ -54,7 +55,8 @@ interface Announced {
 const ANNOUNCED_KEY = 'mqtt.announced';
 const NATIVE_SLOW_MS = 5 * 60_000;
 
-export class MqttPublisher {
+export class MqttPublisher implements Sink {
+  readonly name = 'MQTT publisher';
   private snapshot?: BridgeSnapshot;
   private enabled: boolean;
   private readonly lastState = new Map<string, { json: string; at: number }>();
@@ -105,10 +107,19 @@ export class MqttPublisher {
     if (this.snapshot) this.publishSnapshot(this.snapshot);
   }
 
-  async shutdown(): Promise<void> {
+  /** Nothing to start: the connection connects by itself, and each 'connect' announces the bridge (onConnect). */
+  start(): void {}
+
+  /** Publishes `offline` and closes the connection. */
+  async stop(): Promise<void> {
     clearTimeout(this.birthTimer);
     // A clean disconnect does not fire the will: say offline ourselves.
     await this.o.connection.close([{ topic: topics.bridgeState(this.o.base), payload: 'offline' }]);
+  }
+
+  /** The same as stop(). */
+  shutdown(): Promise<void> {
+    return this.stop();
   }
 
   // ---- connection events ----------------------------------------------------------------------------------

@@ -6,7 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { Sink } from '../core/sink.js';
+import type { BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
+import type { Alert, AlertPolicy } from './alerts.js';
 
 export const APP_NAME = 'Hoymiles Tray';
 
@@ -50,6 +53,25 @@ export class DesktopNotifier implements Notifier {
     this.logger.debug(`node-notifier could not deliver (${viaLibrary.message}); using the OS command`);
     const err = await osNotify(title, message, process.platform, this.appName, icon);
     if (err) this.logger.warn(`Could not show a notification: ${err.message}`);
+  }
+}
+
+/**
+ * The notifications as a sink: the policy (alerts.ts) decides which snapshots deserve one, `show` puts it on the
+ * desktop (the app adds the icon of the moment and the log line).
+ */
+export class AlertSink implements Sink {
+  readonly name = 'notifications';
+  constructor(
+    readonly policy: AlertPolicy,
+    private readonly show: (alert: Alert) => void,
+  ) {}
+
+  start(): void {}
+  stop(): void {}
+
+  onSnapshot(snap: BridgeSnapshot): void {
+    for (const a of this.policy.evaluate(snap)) this.show(a);
   }
 }
 

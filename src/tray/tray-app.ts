@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import SysTrayModule from 'systray2';
 import type { ClickEvent, MenuItem } from 'systray2';
+import type { Sink } from '../core/sink.js';
 import type { Logger } from '../log/logger.js';
 import { IconCache, moduleDir } from './icons.js';
 import { buildMenu, CONFIRM_TIMEOUT_MS, DEFAULT_MAX_BATTERIES, type MenuModel, type MenuRow, type ToggleStyle } from './menu-model.js';
@@ -506,5 +507,43 @@ export class TrayApp {
     } catch (e) {
       this.opts.logger.error(`tray: "${row.text}" failed`, e);
     }
+  }
+}
+
+/**
+ * The tray as a sink: start() brings up the helper and the icon, each snapshot redraws the menu with the state
+ * the app composes (`state`), and refresh() redraws it for what changes elsewhere (a control, a setting).
+ */
+export class TraySink implements Sink {
+  readonly name = 'tray icon';
+  private app?: TrayApp;
+  private starting?: Promise<TrayApp>;
+
+  constructor(private readonly opts: TrayStartOptions & { state: () => TrayState }) {}
+
+  /** The running adapter, once the icon is up. */
+  get tray(): TrayApp | undefined {
+    return this.app;
+  }
+
+  async start(): Promise<void> {
+    this.starting = TrayApp.start(this.opts);
+    this.app = await this.starting;
+    this.refresh();
+  }
+
+  async stop(): Promise<void> {
+    // A quit while the helper is still coming up takes it along once it is there.
+    const app = this.app ?? (await this.starting?.catch(() => undefined));
+    this.app = undefined;
+    await app?.stop();
+  }
+
+  onSnapshot(): void {
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.app?.update(this.opts.state());
   }
 }
