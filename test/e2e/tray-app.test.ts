@@ -224,12 +224,13 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
       await desktop.waitForIcon(15_000);
       await app.waitForOutput('Tray started');
       // The eng model reads German letters except umlauts: the checks avoid them. The first reading may come a
-      // poll after the icon (a busy machine): read the menu again until it has the charge.
+      // poll after the icon, and the station's energy a read after that (a busy machine): read the menu again
+      // until it has the charge and today's energy.
       let text = '';
       for (let i = 0; i < 10; i++) {
         await desktop.openMenu();
         text = normaliseOcr(await desktop.ocrMenu('de-01-menu'));
-        if (text.includes('ladezustand:57') || i === 9) break;
+        if ((text.includes('ladezustand:57') && text.includes('heute:+')) || i === 9) break;
         await desktop.closeMenu();
         await new Promise((r) => setTimeout(r, 700));
       }
