@@ -106,10 +106,11 @@ describe('topics and Home Assistant discovery', () => {
   it('a changed base topic or prefix removes the old retained configs', async () => {
     const state = memoryState();
     const first = bridge({}, { state });
-    await waitFor(async () => true);
     const w0 = await watch(broker.url);
     await waitFor(() => w0.last(`homeassistant/device/hoymiles_msa2_${SN}/config`), 10_000, 'first config');
     await w0.close();
+    // The restart below finds the old configs through what the first run noted as announced.
+    await waitFor(() => (state.get<{ sns: string[] }>('mqtt.announced')?.sns ?? []).includes(SN), 10_000, 'the announcement noted');
     await first.stop();
     bridge({ baseTopic: 'battery', discoveryPrefix: 'ha' }, { state });
     const w = await watch(broker.url);

