@@ -2,17 +2,20 @@
  * Battery controls end to end: the job runner against the fake cloud's station_ctl lifecycle, and the whole
  * bridge (fake cloud → core → real MQTT broker) driven through the Home Assistant command topics.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bridge, BridgeDeps } from '../../src/app/bridge.js';
 import { JobError, JobRunner, JOB_PATHS } from '../../src/cloud/jobs.js';
 import type { Settings } from '../../src/config/app-settings.js';
 import type { ControlEvent } from '../../src/controls/battery-controls.js';
-import { memoryLogger } from '../../src/log/logger.js';
+import { createFileSink } from '../../src/log/file-sink.js';
+import { MAX_LINE_CHARS, memoryLogger } from '../../src/log/logger.js';
 import { FakeCloud } from '../fake-cloud/server.js';
 import { waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { clientFor } from '../helpers/cloud.js';
 import { discoveryProblems } from '../helpers/ha-rules.js';
 import { useBridgeFixture } from '../helpers/bridge.js';
+import { useTempDirs } from '../helpers/temp.js';
 
 const SN = '280024290529';
 const SID = 1234567;
@@ -298,6 +301,36 @@ describe('controls through MQTT', () => {
     expect(cloud.count('/rds/api/0/burst/get')).toBe(bursts + 1);
     expect(cloud.count('real_g_c')).toBe(energy + 1);
     expect(writes()).toEqual([]);
+    await w.close();
+  });
+});
+
+describe('junk on a command topic', () => {
+  const fx = useBridgeFixture();
+  const tempDir = useTempDirs();
+  const stateOf = (w: Awaited<ReturnType<typeof watch>>) => {
+    const m = w.last(STATE);
+    return m ? JSON.parse(m.payload) : undefined;
+  };
+  it('four 1 MB values are refused in bounded lines; the log keeps its start-up lines', async () => {
+    const logDir = tempDir('hardening-log-');
+    const file = createFileSink({ dir: logDir });
+    fx.log.logger.addSink(file.sink);
+    fx.log.logger.info('start-up line that must survive');
+    const w = await watch(fx.broker.url);
+    fx.bridge();
+    await waitFor(() => stateOf(w), 10_000, 'state');
+    const huge = '9'.repeat(1024 * 1024);
+    for (let i = 0; i < 4; i++) w.client.publish(`${BASE}/${SN}/input_power/set`, `${huge}${i}`);
+    await waitFor(() => fx.log.lines.filter((l) => l.includes('Refused the command')).length >= 4, 10_000, 'four refusals');
+    file.close();
+    const text = readFileSync(file.path, 'utf8');
+    expect(text).toContain('start-up line that must survive');
+    expect(readdirSync(logDir)).toEqual(['hoymiles-tray.log']); // nothing rotated away
+    const longest = Math.max(...text.split('\n').map((l) => l.length));
+    expect(longest).toBeLessThanOrEqual(MAX_LINE_CHARS);
+    expect(fx.log.lines.filter((l) => l.includes('Refused the command')).every((l) => l.length < 300)).toBe(true);
+    expect(fx.cloud.jobLog.filter((j) => j.kind === 'write')).toEqual([]);
     await w.close();
   });
 });

@@ -1,12 +1,14 @@
 /** The built command line as a user runs it: `--once`, `--headless`, bad configuration. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
+import { useBridgeFixture } from '../helpers/bridge.js';
+import { useTempDirs } from '../helpers/temp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(root, 'dist/app/main.cjs');
@@ -151,5 +153,66 @@ describe('hoymiles-tray --help in the user language', () => {
     const bad = await run(['--once'], env({ HOYMILES_TRAY_LANG: 'fr' }));
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('HOYMILES_TRAY_LANG="fr" is not valid');
+  });
+});
+
+describe('the command line in a broken environment', () => {
+  const fx = useBridgeFixture(); // a fake cloud and a broker of its own per test, nothing retained from above
+  const tempDir = useTempDirs();
+  const stateOf = (w: Awaited<ReturnType<typeof watch>>) => {
+    const m = w.last(`hoymiles-ms-a2/280024290529/state`);
+    return m ? JSON.parse(m.payload) : undefined;
+  };
+  function runUntil(cmd: string, args: string[], env: NodeJS.ProcessEnv, until?: (out: string) => boolean) {
+    return new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const check = () => {
+        if (until?.(out)) p.kill('SIGTERM');
+      };
+      p.stdout.on('data', (b) => ((out += b), check()));
+      p.stderr.on('data', (b) => ((out += b), check()));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+      p.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out });
+      });
+    });
+  }
+  const baseEnv = (dir: string): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: dir,
+    HOYMILES_USER: TEST_ACCOUNT.email,
+    HOYMILES_PASSWORD: TEST_ACCOUNT.password,
+    HOYMILES_API_URL: fx.cloud.url,
+    HOYMILES_TRAY_SECRETS: 'file',
+    MQTT_URL: fx.broker.url,
+    REQUEST_INTERVAL_SECONDS: '0.5',
+    STATION_DATA_INTERVAL: '1',
+  });
+
+  it('a config folder under /proc is refused at once with a clear message', async () => {
+    const r = await runUntil(process.execPath, [BUNDLE, '--headless'], { ...baseEnv(tempDir('hardening-home-')), HOYMILES_TRAY_CONFIG_DIR: '/proc/hoymiles-tray-test/config' });
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/configuration folder \/proc\/hoymiles-tray-test\/config is on the kernel's proc file system, which cannot hold files/);
+  });
+
+  it('a read-only config folder: says what is wrong with it and what still works, and publishes the energy', async () => {
+    const dir = tempDir('hardening-ro-');
+    const cfg = join(dir, 'config');
+    mkdirSync(cfg);
+    const w = await watch(fx.broker.url);
+    // A private mount namespace (unshare, as the user's own root) in which the folder is mounted read-only.
+    const probe = spawnSync('unshare', ['-rm', 'true'], { encoding: 'utf8' });
+    if (probe.status !== 0) throw new Error(`This test needs unshare (util-linux) with user namespaces: ${probe.error?.message ?? probe.stderr}`);
+    const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"`;
+    const r = await runUntil('unshare', ['-rm', 'sh', '-c', script, 'sh', cfg, process.execPath, BUNDLE, '--headless'], { ...baseEnv(dir), HOYMILES_TRAY_CONFIG_DIR: cfg }, () => stateOf(w)?.charge_energy_today === 285);
+    expect(r.out).toMatch(/Cannot save to the configuration folder .*: it is on a read-only file system\. The app goes on/);
+    expect(r.out).toMatch(/Could not save the login token; the app keeps it in memory .*read-only file system/);
+    expect(r.out).not.toMatch(/Could not read the energy|\*\*\*/);
+    expect(stateOf(w)?.charge_energy_today).toBe(285);
+    expect(readdirSync(cfg)).toEqual([]);
+    expect(statSync(cfg).isDirectory()).toBe(true);
+    await w.close();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, settingsFromEnv } from '../../src/config/env.js';
 import { DEFAULTS } from '../../src/config/app-settings.js';
+import { urlWithoutPassword } from '../../src/log/mask.js';
 
 describe('environment variables of the original script', () => {
   it('map onto the settings', () => {
@@ -40,5 +41,32 @@ describe('environment variables of the original script', () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('hunter2');
     }
+  });
+});
+
+describe('secrets in configuration errors', () => {
+  it.each([
+    [{ MQTT_URL: 'mqttx://user:SECRET@host' }, /MQTT_URL="mqttx:\/\/user:\*\*\*@host" is not valid/],
+    [{ HOYMILES_API_URL: 'ftp://u:SECRET@x' }, /HOYMILES_API_URL="ftp:\/\/u:\*\*\*@x" is not valid/],
+    [{ HOYMILES_API_URL: 'u:SECRET@x' }, /HOYMILES_API_URL="u:\*\*\*@x" is not valid/],
+    [{ MQTT_URL: 'ws://h/?token=SECRET', REQUEST_INTERVAL_SECONDS: 'SECRET' }, /REQUEST_INTERVAL_SECONDS="SECRET"/],
+    [{ MQTT_BROKER: 'u:SECRET@host' }, /MQTT_BROKER="u:\*\*\*@host" is not valid/],
+  ])('a configuration error names the variable without its secret: %o', (env, message) => {
+    let caught: unknown;
+    try {
+      settingsFromEnv(env);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toMatch(message);
+    if (!('REQUEST_INTERVAL_SECONDS' in env)) expect((caught as Error).message).not.toContain('SECRET');
+  });
+  it('a password in MQTT_URL becomes the broker password; the URL keeps only the user', () => {
+    const { settings, fromEnv } = settingsFromEnv({ MQTT_URL: 'mqtt://ha:p%40ss@broker.lan:1883' });
+    expect(settings.mqttUrl).toBe('mqtt://ha@broker.lan:1883');
+    expect(settings.mqttPassword).toBe('p@ss');
+    expect(fromEnv.has('mqttPassword')).toBe(true);
+    expect(urlWithoutPassword('http://a:b@h/')).toBe('http://a@h/');
   });
 });

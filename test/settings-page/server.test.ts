@@ -14,6 +14,7 @@ import { controlAnchor } from '../../src/config/page-sections.js';
 import { withFragment } from '../../src/settings-page/browser.js';
 import { startSettingsServer, type SettingsServer, type SettingsServerOptions } from '../../src/settings-page/server.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { useTempDirs } from '../helpers/temp.js';
 
 const HOY_PW = 'Hoy-Secret-pw-4711';
 const MQTT_PW = 'Mqtt-Secret-pw-0815';
@@ -722,5 +723,76 @@ describe('settings server access rules (raw HTTP)', () => {
     const url = server.url;
     await server.close();
     await expect(fetch(url)).rejects.toThrow();
+  });
+});
+
+describe('settings page against hostile URLs and passwords in URLs', () => {
+  const tempDir = useTempDirs();
+  let server: SettingsServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  async function start(store: ConfigStore, secrets = new MemorySecretStore(), extra: Partial<Parameters<typeof startSettingsServer>[0]> = {}) {
+    server = await startSettingsServer({
+      store,
+      secrets,
+      logger: memoryLogger().logger,
+      testLogin: async () => ({ stations: [] }),
+      testMqtt: async () => undefined,
+      onSaved: () => undefined,
+      ...extra,
+    });
+    return server;
+  }
+  const key = (s: SettingsServer) => new URL(s.url).searchParams.get('k')!;
+  async function page(s: SettingsServer): Promise<{ cookie: string; html: string; csrf: string }> {
+    const r = await request(s.url);
+    await r.body.dump();
+    const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+    const html = await (await request(`http://127.0.0.1:${s.port}/`, { headers: { cookie } })).body.text();
+    return { cookie, html, csrf: /<meta name="csrf-token" content="([^"]+)"/.exec(html)![1]! };
+  }
+
+  it.each(['/.//evil.example/x', '//evil.example/x', '/%2F%2Fevil.example', '/nothing-here'])('trading the key at %s redirects to / only', async (path) => {
+    const s = await start(new ConfigStore({ dir: tempDir('hardening-page-'), logger: memoryLogger().logger }));
+    const r = await request(`http://127.0.0.1:${s.port}${path}?k=${key(s)}`, { headers: { host: `127.0.0.1:${s.port}` } });
+    await r.body.dump();
+    expect(r.statusCode).toBe(303);
+    expect(r.headers.location).toBe('/');
+  });
+
+  it('a password inside MQTT_URL never reaches the page; the URL is shown without it', async () => {
+    const store = new ConfigStore({ dir: tempDir('hardening-page-'), logger: memoryLogger().logger });
+    const s = await start(store, undefined, {
+      envOverrides: new Set(['mqttUrl', 'mqttPassword']),
+      env: { MQTT_URL: 'mqtt://ha:Pw-In-Url-4711@broker.lan:1883' },
+    });
+    const { html } = await page(s);
+    expect(html).not.toContain('Pw-In-Url-4711');
+    expect(html).toContain('mqtt://ha@broker.lan:1883');
+    expect(/id="hint-mqttPassword">Set by the environment variable <code>([^<]+)<\/code>/.exec(html)?.[1]).toBe('MQTT_URL');
+  });
+
+  it('a stored URL with a password is shown without it, and a save keeps the password in the secret store only', async () => {
+    const dir = tempDir('hardening-page-');
+    const store = new ConfigStore({ dir, logger: memoryLogger().logger });
+    store.save({ mqttUrl: 'mqtt://ha:Stored-Pw-0815@broker.lan:1883' });
+    const secrets = new MemorySecretStore();
+    const s = await start(store, secrets);
+    const { html, cookie, csrf } = await page(s);
+    expect(html).not.toContain('Stored-Pw-0815');
+    const shown = /id="f-mqttUrl"[^>]*value="([^"]*)"/.exec(html)?.[1];
+    expect(shown).toBe('mqtt://ha@broker.lan:1883');
+    const r = await request(`http://127.0.0.1:${s.port}/api/save`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ mqttUrl: shown, intervalSec: '20' }),
+    });
+    expect(r.statusCode).toBe(200);
+    await r.body.dump();
+    expect(await secrets.get('mqttPassword')).toBe('Stored-Pw-0815');
+    expect(readFileSync(store.path, 'utf8')).not.toContain('Stored-Pw-0815');
+    expect(store.load().mqttUrl).toBe('mqtt://ha@broker.lan:1883');
   });
 });
