@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LiveStream } from '../../src/cloud/burst.js';
 import { CloudError } from '../../src/cloud/errors.js';
 import { defaultStation, FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';
 import { clientFor, memorySession } from '../helpers/cloud.js';
@@ -139,45 +138,4 @@ describe('stations and data', () => {
     expect(stations.map((s) => s.batteries[0]!.sn)).toContain('280000000052');
   });
 
-  it('renews the burst URL on HTTP 401 and when a reply has no flow', async () => {
-    const { client } = clientFor(cloud);
-    const stream = new LiveStream(client, 1234567);
-    expect(((await stream.read()).data as any).soc).toBe(57);
-    cloud.expireBurstUris();
-    expect(((await stream.read()).data as any).flow.length).toBeGreaterThan(0);
-    cloud.burstExpiry = 'no-flow';
-    cloud.expireBurstUris();
-    expect(((await stream.read()).data as any).flow).toBeDefined();
-    expect(stream.uriRenewals).toBe(3);
-  });
-
-  it('renews the burst URL every 4 minutes', async () => {
-    let now = 0;
-    const { client } = clientFor(cloud);
-    const stream = new LiveStream(client, 1234567, () => now);
-    await stream.read();
-    await stream.read();
-    now += 239_000;
-    await stream.read();
-    expect(cloud.count('get_sd_uri_c')).toBe(1);
-    now += 2_000;
-    await stream.read();
-    expect(cloud.count('get_sd_uri_c')).toBe(2);
-  });
-
-  it('turns cloud faults into readable errors', async () => {
-    // Long enough for the Argon2 login on a busy machine; 'slow' never answers, so the timeout still fires.
-    const { client } = clientFor(cloud, { timeoutMs: 3_000 });
-    await client.getToken();
-    cloud.fault = 'http500';
-    expect((await client.listStations().catch((e) => e)).message).toMatch(/HTTP 500/);
-    cloud.fault = 'malformed';
-    expect((await client.listStations().catch((e) => e)).kind).toBe('bad-response');
-    cloud.fault = 'down';
-    expect((await client.listStations().catch((e) => e)).kind).toBe('network');
-    cloud.fault = 'slow';
-    expect((await client.listStations().catch((e) => e)).kind).toBe('timeout');
-    cloud.fault = 'none';
-    expect((await client.listStations()).length).toBe(1);
-  });
 });

@@ -1,11 +1,11 @@
 /** The history ring: one sample per minute, bounded on disk and in memory, kept across restarts. */
-import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatteryReading, BridgeSnapshot } from '../../src/core/snapshot.js';
 import { History } from '../../src/history/history.js';
-import { MINUTE_MS, RingFile } from '../../src/history/ring.js';
+import { MINUTE_MS } from '../../src/history/ring.js';
 import { memoryLogger } from '../../src/log/logger.js';
 
 let dir: string;
@@ -19,37 +19,6 @@ function snap(at: number, soc: number, power: number, over: Partial<BatteryReadi
     cycles: 1,
   };
 }
-
-describe('RingFile', () => {
-  it('keeps samples across a restart and never grows past its slots', () => {
-    const path = join(dir, 'r.bin');
-    const ring = new RingFile(path, 1); // 1440 slots
-    const size = statSync(path).size;
-    expect(size).toBe(16 + 1440 * 20);
-    for (let m = 0; m < 5000; m++) ring.put({ minute: 1_000_000 + m, soc: m % 100, power: -m });
-    ring.close();
-    expect(statSync(path).size).toBe(size);
-
-    const again = new RingFile(path, 1);
-    const last = 1_000_000 + 4999;
-    const all = again.range(last - 10_000, last);
-    expect(all).toHaveLength(1440); // only the newest day survives
-    expect(all[0]!.minute).toBe(last - 1439);
-    expect(all.at(-1)).toEqual({ minute: last, soc: 4999 % 100, power: -4999, charged: undefined, discharged: undefined });
-    expect(again.get(last - 1440)).toBeUndefined(); // overwritten by its successor a day later
-    again.close();
-  });
-
-  it('sets an unusable file aside and starts again', () => {
-    const path = join(dir, 'r.bin');
-    writeFileSync(path, 'not a ring');
-    const ring = new RingFile(path, 1);
-    expect(ring.warning).toMatch(/not usable/);
-    expect(ring.range(0, 10)).toEqual([]);
-    ring.close();
-    expect(readdirSync(dir).some((f) => f.startsWith('r.bin.unusable-'))).toBe(true);
-  });
-});
 
 describe('History', () => {
   it('one sample per minute (power averaged), the last 24 h as JSON, and the same after a restart', () => {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSnapshots } from '../../src/core/combined.js';
-import type { BatteryReading } from '../../src/core/snapshot.js';
 import { settingsFromEnv } from '../../src/config/env.js';
 import { parseDevice, parsePowerRange, parseQuick, parseSystem } from '../../src/native/parse.js';
-import { classifyTopic, serialOf, wanted } from '../../src/native/topics.js';
 
 describe("the firmware's state payloads", () => {
   it('quick/state of a master: signs as the firmware sends them, PV of both solar inputs', () => {
@@ -42,39 +39,6 @@ describe("the firmware's state payloads", () => {
     expect(parsePowerRange('{"min":-800,"max":800,"unit_of_measurement":"w"}')).toEqual({ min: -800, max: 800 });
     expect(parsePowerRange('{"min":5,"max":1}')).toBeUndefined();
     expect(parsePowerRange('')).toBeUndefined();
-  });
-});
-
-describe('firmware topics', () => {
-  it('classifies the topics, device id at level 3', () => {
-    expect(classifyTopic('homeassistant/sensor/MSA-280024290529/quick/state')).toEqual({ dev: 'MSA-280024290529', what: 'state', kind: 'quick' });
-    expect(classifyTopic('homeassistant/switch/280024290529/config')).toEqual({ dev: '280024290529', what: 'announce' });
-    expect(classifyTopic('homeassistant/number/MSA-1/power_ctrl/set')).toEqual({ dev: 'MSA-1', what: 'setpoint-command' });
-    expect(classifyTopic('homeassistant/sensor/MSA-1/soc/config')).toBeUndefined();
-    expect(classifyTopic('homeassistant/sensor/bad id/quick/state')).toBeUndefined();
-    expect(classifyTopic('homeassistant/device/hoymiles_msa2_1/config')).toBeUndefined();
-  });
-  it('serials and the device list', () => {
-    expect(serialOf('MSA-280024290529')).toBe('280024290529');
-    expect(serialOf('280024290529')).toBe('280024290529');
-    expect(wanted('MSA-2800', [])).toBe(true);
-    expect(wanted('MSA-2800', ['2800'])).toBe(true);
-    expect(wanted('MSA-2800', ['msa-2800'])).toBe(true);
-    expect(wanted('MSA-2800', ['2801'])).toBe(false);
-  });
-});
-
-describe('source both', () => {
-  const base: BatteryReading = { sn: '1', deviceId: 5, stationId: 9, stationName: 'Home', master: true, live: true, fresh: true, raw: {}, soc: 40, batteryPower: -100, status: 'charge', temperature: 20, firmware: 'V1', updatedAt: 1 };
-  it('a fresh feed gives the live values, the cloud the names; one battery per serial', () => {
-    const feed: BatteryReading = { ...base, deviceId: 0, stationId: 0, stationName: 'MSA-1', soc: 63, batteryPower: 410, status: 'discharge', temperature: undefined, firmware: undefined, updatedAt: 2, source: 'native' };
-    const m = mergeSnapshots({ batteries: [base], cycles: 1 }, { batteries: [feed], cycles: 1 });
-    expect(m.batteries).toHaveLength(1);
-    expect(m.batteries[0]).toMatchObject({ soc: 63, batteryPower: 410, status: 'discharge', stationName: 'Home', stationId: 9, temperature: 20, firmware: 'V1', source: 'native', updatedAt: 2 });
-  });
-  it('a stale feed leaves the cloud values', () => {
-    const feed: BatteryReading = { ...base, soc: 63, fresh: false, source: 'native' };
-    expect(mergeSnapshots({ batteries: [base], cycles: 1 }, { batteries: [feed], cycles: 1 }).batteries[0]).toMatchObject({ soc: 40, fresh: true });
   });
 });
 
