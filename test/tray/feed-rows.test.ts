@@ -54,3 +54,35 @@ describe('the tray reads the controls table', () => {
     expect(src('menu-model.ts')).toMatch(/from '\.\/feed-rows\.js'/);
   });
 });
+
+describe('what the feed control rows show and offer', () => {
+  const view = (over: Partial<NativeControlView> = {}): NativeControlView => ({ ...VIEW, ...over });
+  const byId = (rows: ReturnType<typeof feedControlRows>) => new Map(rows.map((r) => [r.id, r]));
+
+  it('the running mode is ticked and not clickable; a mode sent and not yet confirmed shows "…"', () => {
+    const m = byId(feedControlRows([view({ pendingMode: 'mqtt_ctrl' })], 1));
+    expect(m.get('f0.header')).toMatchObject({ text: 'EMS mode of MSA-2800', hidden: false });
+    expect(m.get('f0.mode_general')).toMatchObject({ checked: true, enabled: false });
+    expect(m.get('f0.mode_mqtt_ctrl')).toMatchObject({ checked: false, enabled: false });
+    expect(m.get('f0.mode_mqtt_ctrl')!.text.endsWith('…')).toBe(true);
+    expect(m.get('f0.mode_tou_plan')).toMatchObject({ enabled: true, action: 'askConfirm', asks: { what: 'ems_mode', sn: '2800', mode: 'tou_plan' } });
+  });
+
+  it('a click only asks: the asked mode shows "▸" and the confirming rows appear, for this battery only', () => {
+    const m = byId(feedControlRows([view()], 1, { what: 'ems_mode', sn: '2800', mode: 'mqtt_ctrl' }));
+    expect(m.get('f0.mode_mqtt_ctrl')!.text.endsWith(' ▸')).toBe(true);
+    expect(m.get('f0.mode_mqtt_ctrl')!.enabled).toBe(false);
+    expect(m.get('f0.change_confirm')).toMatchObject({ hidden: false, text: '    Switch to MQTT control', action: 'confirmChange' });
+    // Asked for another battery, or for the mode already running: nothing to confirm here.
+    expect(byId(feedControlRows([view()], 1, { what: 'ems_mode', sn: '9999', mode: 'mqtt_ctrl' })).get('f0.change_confirm')!.hidden).toBe(true);
+    expect(byId(feedControlRows([view()], 1, { what: 'ems_mode', sn: '2800', mode: 'general' })).get('f0.change_confirm')!.hidden).toBe(true);
+  });
+
+  it('the setpoint row: none, or the value with "…" until confirmed, and a click to clear it', () => {
+    expect(byId(feedControlRows([view()], 1)).get('f0.setpoint')).toMatchObject({ text: 'Power setpoint: none', enabled: false });
+    const sent = byId(feedControlRows([view({ setpoint: -300 })], 1)).get('f0.setpoint')!;
+    expect(sent).toMatchObject({ enabled: true, asks: { what: 'clear_setpoint', sn: '2800' } });
+    expect(sent.text).toMatch(/^Power setpoint −300 W…: clear$/);
+    expect(byId(feedControlRows([view({ setpoint: 250, confirmedSetpoint: 250 })], 1)).get('f0.setpoint')!.text).toBe('Power setpoint 250 W: clear');
+  });
+});
