@@ -11,7 +11,7 @@ import { SummaryLog } from './summary-log.js';
  * The bridge and the summary line in one list of sinks, until SIGINT/SIGTERM (shutdown.ts). `afterStop`: what
  * else to close before the exit (the demo's simulated cloud and broker).
  */
-export async function runHeadless(deps: BridgeDeps, afterStop?: () => Promise<void>): Promise<Pipeline> {
+export async function runHeadless(deps: BridgeDeps, afterStop?: () => Promise<void>): Promise<Pipeline<Bridge>> {
   const log = deps.logger;
   const s = deps.settings;
   const from =

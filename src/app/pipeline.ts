@@ -9,11 +9,18 @@
  * anything waits on the cloud; then its source), then the app's sinks, the last first.
  */
 import type { Sink } from '../core/sink.js';
+import type { ReadingSource } from '../core/source.js';
 import type { Logger } from '../log/logger.js';
-import type { Bridge } from './bridge.js';
 import { SinkList } from './sinks.js';
 
-export class Pipeline {
+/** What the pipeline needs of a bridge (bridge.ts builds them): its source, its own sinks, and how to stop the source. */
+export interface PipelineBridge {
+  readonly source: ReadingSource;
+  readonly sinks: readonly Sink[];
+  stopSource(): Promise<void>;
+}
+
+export class Pipeline<Bridge extends PipelineBridge = PipelineBridge> {
   readonly sinks: SinkList;
   private current: Bridge;
 

@@ -85,7 +85,7 @@ class TrayRun {
   private readonly feedback: ControlFeedback;
   private readonly problems = new LastProblem();
   private readonly tray: TraySink;
-  private readonly pipeline: Pipeline;
+  private readonly pipeline: Pipeline<Bridge>;
   private readonly quit: (why: string) => void;
   private page?: Promise<SettingsServer>;
   /** Bumped for every bridge built from saved settings: the page waits for its outcome. */

@@ -3,9 +3,7 @@
  * names its section (src/config/app-settings.ts); the page renders them in this order. Here, not in the page, so
  * the tray can link to a section without importing the page. Pure.
  */
-import type { SettingKey } from '../controls/battery-settings.js';
 import type { MessageKey } from '../i18n/index.js';
-import { sanitizeId } from '../mqtt/topics.js';
 
 export interface PageSection {
   readonly title: MessageKey;
@@ -41,11 +39,6 @@ export const sectionAnchor = (id: SectionId | PanelId): string => `sec-${id}`;
 
 /** The Battery control section. */
 export const CONTROLS_ANCHOR = sectionAnchor('controls');
-
-/** The field of one battery setting, e.g. `control-HMSA2TEST01-input_power` (serial reduced to [A-Za-z0-9_-]). */
-export function controlAnchor(sn: string, key: SettingKey): string {
-  return `control-${sanitizeId(sn)}-${key}`;
-}
 
 /** A fragment the page may scroll to: letters, digits, `_` and `-` only (it also goes into a shell command on Windows). */
 export function isSafeAnchor(field: string): boolean {

@@ -1,8 +1,14 @@
 /**
  * What the tray and the settings page see of the controls: plain data, filled in by the cloud's
- * (battery-controls.ts) and the feed's (native/controls.ts) controllers. Types only.
+ * (battery-controls.ts) and the feed's (native/controls.ts) controllers, and where a setting's field is on the page.
  */
+import { sanitizeId } from '../mqtt/topics.js';
 import type { EmsMode, NumberRange, SettingKey, SettingValue } from './battery-settings.js';
+
+/** The page's field of one battery setting, e.g. `control-HMSA2TEST01-input_power` (serial reduced to [A-Za-z0-9_-]); the tray links to it. */
+export function controlAnchor(sn: string, key: SettingKey): string {
+  return `control-${sanitizeId(sn)}-${key}`;
+}
 
 export interface SettingView {
   key: SettingKey;

@@ -4,9 +4,9 @@
  * Inline code runs under a per-response CSP nonce; there are no style attributes or inline handlers.
  */
 import { ENV_ONLY, SETTING_LIST, type PageField, type Settings } from '../config/app-settings.js';
-import { CONTROLS_ANCHOR, controlAnchor, PAGE_SECTIONS, sectionAnchor, SECTION_IDS, type PageSection, type SectionId } from '../config/page-sections.js';
+import { CONTROLS_ANCHOR, PAGE_SECTIONS, sectionAnchor, SECTION_IDS, type PageSection, type SectionId } from '../config/page-sections.js';
 import { CLOUD_CONTROLS, valueWithUnit, type NumberRange, type SettingKey } from '../controls/battery-settings.js';
-import type { SettingView, StationControlsView } from '../controls/views.js';
+import { controlAnchor, type SettingView, type StationControlsView } from '../controls/views.js';
 import { catalog, language, t, type MessageKey, type Params } from '../i18n/index.js';
 
 /** A field of the page: a setting of the table (src/config/app-settings.ts) with its page part. */

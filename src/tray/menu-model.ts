@@ -4,10 +4,10 @@
  * systray2 cannot add rows after start (unused rows are hidden instead).
  */
 import { CLOUD_CONTROLS, shortName, valueWithUnit, type SettingKey } from '../controls/battery-settings.js';
-import type { SettingView, StationControlsView } from '../controls/views.js';
+import { controlAnchor, type SettingView, type StationControlsView } from '../controls/views.js';
 import type { BatteryReading, Problem } from '../core/snapshot.js';
 import { batteryName } from '../core/names.js';
-import { CONTROLS_ANCHOR, controlAnchor } from '../config/page-sections.js';
+import { CONTROLS_ANCHOR } from '../config/page-sections.js';
 import { batteryStatus, iconKey, iconSpec, isErrorState, primaryBattery, type IconSpec } from './icons.js';
 import type { PendingChange, TrayState } from './types.js';
 import { feedControlRows } from './feed-rows.js';

@@ -4,7 +4,7 @@
  * bridge's sinks in place and the app's sinks follow the new source; stopping publishes `offline` first.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBridge } from '../../src/app/bridge.js';
+import { createBridge, type Bridge } from '../../src/app/bridge.js';
 import { Pipeline } from '../../src/app/pipeline.js';
 import { MemorySecretStore } from '../../src/config/secrets.js';
 import type { Settings } from '../../src/config/app-settings.js';
@@ -60,7 +60,7 @@ describe('Pipeline', () => {
     const journal: string[] = [];
     const seen: number[] = [];
     const broken = journalSink('printer', journal, [], true);
-    let p: Pipeline | undefined;
+    let p: Pipeline<Bridge> | undefined;
     // When the tray stops, the bridge has stopped already: its broker connection is closed.
     const tray = journalSink('tray icon', journal, seen, false, () => (p?.bridge.connection?.connected ? ' (broker still connected)' : ''));
     const first = build();

@@ -10,7 +10,7 @@ import { ConfigStore } from '../../src/config/store.js';
 import { memoryLogger, redact } from '../../src/log/logger.js';
 import type { SettingView, StationControlsView } from '../../src/controls/battery-controls.js';
 import type { SettingKey, SettingValue } from '../../src/controls/battery-settings.js';
-import { controlAnchor } from '../../src/config/page-sections.js';
+import { controlAnchor } from '../../src/controls/views.js';
 import { withFragment } from '../../src/settings-page/browser.js';
 import { startSettingsServer, type SettingsServer, type SettingsServerOptions } from '../../src/settings-page/server.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
