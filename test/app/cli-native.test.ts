@@ -1,16 +1,13 @@
 /** The built command line with the battery's own feed: `--once`, and the settings it refuses. */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeFirmware } from '../fake-firmware/firmware.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { MASTER_SN } from '../helpers/native.js';
+import { ensureBundle, runCli } from '../helpers/cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = join(root, 'dist/app/main.cjs');
 let broker: TestBroker;
 const dirs: string[] = [];
 
@@ -21,23 +18,10 @@ function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: dir, HOYMILES_TRAY_CONFIG_DIR: dir, HOYMILES_TRAY_SECRETS: 'file', MQTT_URL: broker.url, HOYMILES_SOURCE: 'native', ...over };
 }
 
-function run(args: string[], e: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BUNDLE, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (b) => (out += b));
-    p.stderr.on('data', (b) => (err += b));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 25_000);
-    p.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const run = (args: string[], e: NodeJS.ProcessEnv) => runCli(args, e, 25_000);
 
 beforeAll(async () => {
-  if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  ensureBundle();
   broker = await startBroker();
 });
 afterAll(async () => {

@@ -2,16 +2,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { useBridgeFixture } from '../helpers/bridge.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { BUNDLE, ensureBundle, runCli } from '../helpers/cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = join(root, 'dist/app/main.cjs');
 let cloud: FakeCloud;
 let broker: TestBroker;
 const dirs: string[] = [];
@@ -32,24 +30,10 @@ function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs the CLI to its end. Not spawnSync: the fake cloud lives in this process and must keep answering. */
-function run(args: string[], e: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BUNDLE, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (b) => (out += b));
-    p.stderr.on('data', (b) => (err += b));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
-    p.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const run = (args: string[], e: NodeJS.ProcessEnv) => runCli(args, e, 20_000);
 
 beforeAll(async () => {
-  if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  ensureBundle();
   cloud = await FakeCloud.start();
   broker = await startBroker();
 });
