@@ -5,6 +5,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * conf imports Ajv, ajv-formats and semver at the top, but uses them only with a schema or migrations, and the
+ * app passes neither (src/config/store.ts checks the few types itself). In the bundle each of the three, when
+ * imported by conf, is a stub that requires the real package on first use. Measured with `npm run bench`:
+ * about 4 MB less resident memory and a faster start-up in every mode.
+ */
+const LAZY_FROM_CONF = {
+  'ajv/dist/2020.js': "exports.Ajv2020 = function Ajv2020(...a) { return new (require('ajv/dist/2020.js').Ajv2020)(...a); };",
+  'ajv-formats': "exports.default = function formats(...a) { return require('ajv-formats').default(...a); };",
+  semver: "for (const k of ['eq', 'clean', 'satisfies', 'lte', 'gt']) exports[k] = (...a) => require('semver')[k](...a);",
+};
+const lazyConfDeps = {
+  name: 'lazy-conf-deps',
+  setup(b) {
+    b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (a) =>
+      /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer) ? { path: a.path, namespace: 'lazy-conf-dep' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-conf-dep' }, (a) => ({ contents: LAZY_FROM_CONF[a.path], loader: 'js', resolveDir: root }));
+  },
+};
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 await bundleCjs({
@@ -22,6 +43,7 @@ await bundleCjs({
   external: ['@napi-rs/keyring'],
   banner: '#!/usr/bin/env node\n',
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  plugins: [lazyConfDeps],
 });
 
 // The benchmark runs the fake cloud and the test broker helper in its own process. Its floor (the least a

@@ -45,6 +45,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
         value: `${fmt(growth, 3)} MB (${fmt(d0.heapUsed / 1048576, 1)} → ${fmt(d1.heapUsed / 1048576, 1)} MB after GC)`,
         aim: `< ${HEAP_AIM_MB} MB`,
         met: growth < HEAP_AIM_MB,
+        result: `${fmt(growth, 3)} MB`,
       },
       { figure: 'CPU per cycle at 5 ms (everything hot)', value: `${fmt(cpuMs(d0, d1) / n, 3)} ms` },
       {
@@ -52,6 +53,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
         value: `${fmt(req.bursts / n, 3)} (${req.bursts} live reads, ${req.other} unexpected; ${req.stationReads} energy/temperature reads every ${stationS} s, ${req.controlReads} control-setting reads, ${req.renewals} renewals)`,
         aim: 'exactly 1',
         met: Math.abs(req.bursts - n) <= 1 && req.other === 0,
+        result: `${fmt(req.bursts / n, 3)}, ${req.other} unexpected`,
       },
       { figure: 'State messages published / cycles', value: `${states} / ${n}` },
       {

@@ -24,6 +24,8 @@ export interface Row {
   aim?: string;
   /** Whether the aim is met; undefined when there is no aim or it could not be measured. */
   met?: boolean;
+  /** The result in a few words for the final table (default: the start of `value`). */
+  result?: string;
 }
 
 export interface Section {
@@ -52,24 +54,34 @@ export function median(xs: number[]): number {
 
 // ---- processes --------------------------------------------------------------------------------------------
 
-export function rssKb(pid: number): number {
+export function rssKb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`));
     return m ? Number(m[1]) : NaN;
   } catch {
     return NaN;
   }
 }
 
-/** Resident memory of `pid`, sampled every `everyMs` until stop(); the median says more than one sample. */
-export function sampleRss(pid: number, everyMs = 1_000): { stop(): number[] } {
+/**
+ * Resident memory of `pid`, sampled every `everyMs` until stop(); the median says more than one sample.
+ * `anon()`: the private part (RssAnon) of the same samples. VmRSS also counts the node binary's pages in
+ * the page cache (RssFile, about 40 MB, shared by every node process and reclaimed under memory pressure), so
+ * the private part is the steadier measure of what the process itself holds.
+ */
+export function sampleRss(pid: number, everyMs = 1_000): { stop(): number[]; anon(): number[] } {
   const samples: number[] = [];
-  const t = setInterval(() => samples.push(rssKb(pid)), everyMs);
+  const anon: number[] = [];
+  const t = setInterval(() => {
+    samples.push(rssKb(pid));
+    anon.push(rssKb(pid, 'RssAnon'));
+  }, everyMs);
   return {
     stop() {
       clearInterval(t);
       return samples.filter(Number.isFinite);
     },
+    anon: () => anon.filter(Number.isFinite),
   };
 }
 

@@ -47,8 +47,26 @@ function print(sections: [string, Row[]][], brokerKind: string, seconds: number)
     }
   }
   const aims = all.filter((r) => r.aim);
-  out.push('', `Aims met: ${aims.filter((r) => r.met).length} of ${aims.length}`);
+  out.push('', ...summaryTable(sections), '', `Aims met: ${aims.filter((r) => r.met).length} of ${aims.length}`);
   console.log(out.join('\n'));
+}
+
+/** The figures that have an aim, one line each: figure, result, aim, met / NOT met. */
+function summaryTable(sections: [string, Row[]][]): string[] {
+  const rows: string[][] = [['Figure', 'Result', 'Aim', 'Met']];
+  for (const [name, list] of sections) {
+    let parent = name;
+    for (const r of list) {
+      if (!r.figure.startsWith(' ')) parent = r.figure;
+      if (!r.aim) continue;
+      const figure = r.figure.startsWith(' ') ? `${parent}: ${r.figure.trim()}` : r.figure;
+      const result = r.result ?? (r.value.length > 60 ? `${r.value.slice(0, 57)}…` : r.value);
+      rows.push([figure, result, r.aim, r.met === undefined ? 'n/a' : r.met ? 'met' : 'NOT met']);
+    }
+  }
+  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join(' | ').trimEnd();
+  return ['Summary', line(rows[0]!), w.map((n) => '-'.repeat(n)).join('-|-'), ...rows.slice(1).map(line)];
 }
 
 main().then(

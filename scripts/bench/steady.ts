@@ -45,6 +45,7 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
     );
     const d1 = await Promise.all(all.map((p) => p.diag()));
     const rss = samplers.map((s) => median(s.stop()));
+    const [appAnon, loginAnon, floorAnon, bareAnon] = samplers.map((s) => median(s.anon())) as [number, number, number, number];
     const per = (i: number) => cpuMs(d0[i]!, d1[i]!) / Math.max(1, d1[i]!.cycles - d0[i]!.cycles);
     const [appCpu, loginCpu, floorCpu, bareCpu] = [0, 1, 2, 3].map(per) as [number, number, number, number];
     const [appRss, loginRss, floorRss, bareRss] = rss as [number, number, number, number];
@@ -59,24 +60,28 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
         value: `app ${fmt(appCpu, 3)} ms, floor ${fmt(floorCpu, 3)} ms, bare node ${fmt(bareCpu, 3)} ms: app/floor ${fmt(appCpu / floorCpu)}×, app/bare ${fmt(appCpu / bareCpu)}×`,
         aim: `≤ ${CPU_AIM}× floor`,
         met: appCpu <= CPU_AIM * floorCpu,
+        result: `${fmt(appCpu / floorCpu)}× floor (${fmt(appCpu, 2)} vs ${fmt(floorCpu, 2)} ms)`,
       },
       {
         figure: `  same, after a fresh login`,
         value: `app ${fmt(loginCpu, 3)} ms: app/floor ${fmt(loginCpu / floorCpu)}×, app/bare ${fmt(loginCpu / bareCpu)}×`,
         aim: `≤ ${CPU_AIM}× floor`,
         met: loginCpu <= CPU_AIM * floorCpu,
+        result: `${fmt(loginCpu / floorCpu)}× floor (${fmt(loginCpu, 2)} ms)`,
       },
       {
         figure: `Resident memory, ${tag}, restart with a stored token`,
-        value: `app ${mb(appRss)}, floor ${mb(floorRss)}, bare node ${mb(bareRss)}: floor ${signed(appRss - floorRss)}, app/floor ${fmt(appRss / floorRss)}×, app/bare ${fmt(appRss / bareRss)}× (${samples})`,
+        value: `app ${mb(appRss)}, floor ${mb(floorRss)}, bare node ${mb(bareRss)}: floor ${signed(appRss - floorRss)}, app/floor ${fmt(appRss / floorRss)}×, app/bare ${fmt(appRss / bareRss)}× (${samples}); private (RssAnon) app ${mb(appAnon)}, floor ${mb(floorAnon)}, bare ${mb(bareAnon)}: floor ${signed(appAnon - floorAnon)}`,
         aim: 'floor + 4 MB',
         met: appRss - floorRss <= RSS_AIM_KB,
+        result: `floor ${signed(appRss - floorRss)} (${mb(appRss)}; private: floor ${signed(appAnon - floorAnon)})`,
       },
       {
         figure: `Resident memory, ${tag}, after a fresh login`,
-        value: `app ${mb(loginRss)}: ${signed(loginRss - appRss)} vs the stored-token run, floor ${signed(loginRss - floorRss)}, app/floor ${fmt(loginRss / floorRss)}×, app/bare ${fmt(loginRss / bareRss)}×`,
+        value: `app ${mb(loginRss)}: ${signed(loginRss - appRss)} vs the stored-token run, floor ${signed(loginRss - floorRss)}, app/floor ${fmt(loginRss / floorRss)}×, app/bare ${fmt(loginRss / bareRss)}×; private (RssAnon) ${mb(loginAnon)}: ${signed(loginAnon - appAnon)} vs the stored-token run`,
         aim: 'stored-token run + 2 MB',
         met: loginRss - appRss <= LOGIN_AIM_KB,
+        result: `${signed(loginRss - appRss)} (floor ${signed(loginRss - floorRss)}; private: ${signed(loginAnon - appAnon)})`,
       },
       {
         figure: `Cloud requests per steady cycle, ${tag}`,
@@ -86,6 +91,7 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
           `fresh-login run ${loginReq.bursts} in ${d1[1]!.cycles - d0[1]!.cycles}, ${loginReq.other} unexpected`,
         aim: 'exactly 1',
         met: oneRequest(req, [d0[0]!, d1[0]!]) && oneRequest(loginReq, [d0[1]!, d1[1]!]),
+        result: `${fmt(req.bursts / appCycles, 3)}, ${req.other} unexpected`,
       },
     ];
   } finally {

@@ -23,7 +23,35 @@ type StoredKey = Exclude<keyof Settings, (typeof SECRET_FIELDS)[number]>;
 const STORED = SETTING_LIST.filter((s) => !s.secret);
 const STORED_KEYS = STORED.map((s) => s.key as StoredKey);
 /** JSON-schema types only, from the settings table: the value rules live in validateSettings, checked on load. */
-const SCHEMA = Object.fromEntries(STORED.map((s) => [s.key, s.kind.schema]));
+const SCHEMA: Record<string, Readonly<Record<string, unknown>>> = Object.fromEntries(STORED.map((s) => [s.key, s.kind.schema]));
+
+/**
+ * The table's JSON-schema types, checked here rather than handed to conf as a schema: a schema makes conf load
+ * and compile Ajv (about 4 MB resident for the whole run) to check a handful of typeofs. A file that fails is
+ * damaged, exactly as a schema violation was. Knows the few forms the table uses (a type, array items).
+ */
+function fits(schema: Readonly<Record<string, unknown>>, v: unknown): boolean {
+  switch (schema.type) {
+    case 'array':
+      return Array.isArray(v) && (!schema.items || v.every((x) => fits(schema.items as Record<string, unknown>, x)));
+    case 'integer':
+      return Number.isInteger(v);
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return typeof v === schema.type;
+    default:
+      return true;
+  }
+}
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+function configProblem(store: unknown): string | undefined {
+  if (!isPlainObject(store)) return 'the file does not hold an object';
+  const bad = STORED_KEYS.filter((k) => k in store && !fits(SCHEMA[k]!, store[k]));
+  return bad.length ? `wrong type of ${bad.join(', ')}` : undefined;
+}
+const stateProblem = (store: unknown) => (isPlainObject(store) ? undefined : 'the file does not hold an object');
+const SHAPE_ERROR = 'Config schema violation: ';
 
 export interface StoreOptions {
   /** Folder for config.json/state.json; default HOYMILES_TRAY_CONFIG_DIR, else the OS config folder. */
@@ -109,13 +137,23 @@ abstract class ConfFile {
   constructor(
     opts: StoreOptions,
     configName: string,
-    schema: object,
+    shape: (store: unknown) => string | undefined,
     private readonly what: string,
     private readonly fallback: string,
   ) {
     this.logger = opts.logger;
     this.conf = openConf<Record<string, unknown>>(
-      { ...baseOptions(resolveDir(opts)), configName, schema: schema as never },
+      {
+        ...baseOptions(resolveDir(opts)),
+        configName,
+        // conf reads every file through this: a wrong shape is refused the way its schema refused it.
+        deserialize: (text: string) => {
+          const store: unknown = JSON.parse(text);
+          const problem = shape(store);
+          if (problem) throw new Error(SHAPE_ERROR + problem);
+          return store as Record<string, unknown>;
+        },
+      },
       this.logger,
       (file, movedTo, err) => this.damaged(file, movedTo, err),
     );
@@ -155,7 +193,7 @@ abstract class ConfFile {
 
 export class ConfigStore extends ConfFile {
   constructor(opts: StoreOptions) {
-    super(opts, 'config', SCHEMA, 'settings', 'defaults are used');
+    super(opts, 'config', configProblem, 'settings', 'defaults are used');
   }
   /** The folder holding config.json, state.json and (without a keychain) secrets.json. */
   get dir(): string {
@@ -190,6 +228,9 @@ export class ConfigStore extends ConfFile {
       if (partial[k] !== undefined && !(k in stored && isDeepStrictEqual(stored[k], partial[k]))) values[k] = partial[k];
     }
     if (!Object.keys(values).length) return;
+    // What conf's schema refused on a write before: a value of the wrong type never reaches the file.
+    const wrong = configProblem(values);
+    if (wrong) throw new Error(`The settings could not be saved in ${this.dir}: ${wrong}.`);
     try {
       this.conf.set(values);
     } catch (err) {
@@ -217,7 +258,7 @@ export class ConfigStore extends ConfFile {
  */
 export class StateStore extends ConfFile {
   constructor(opts: StoreOptions) {
-    super(opts, 'state', {}, 'state', 'the app starts without its saved state (energy counters begin again)');
+    super(opts, 'state', stateProblem, 'state', 'the app starts without its saved state (energy counters begin again)');
     this.cacheReads = true;
   }
 

@@ -65,6 +65,8 @@ export class MqttPublisher implements Sink {
   /** What the last discovery of each battery was built from (with extraComponentsKey only). */
   private readonly lastDiscoveryInputs = new Map<string, string>();
   private lastRaw: Record<string, string | undefined> = {};
+  /** The original script's number topics as last sent, and when: an unchanged value goes out with the heartbeat. */
+  private readonly lastFlat = new Map<string, { value: string; at: number }>();
   private nativeSlowAt = 0;
   private birthTimer?: NodeJS.Timeout;
   private readonly now: () => number;
@@ -86,6 +88,7 @@ export class MqttPublisher implements Sink {
     this.enabled = on;
     this.o.logger.info(on ? 'Publishing to MQTT switched on' : 'Publishing to MQTT switched off: batteries marked unavailable');
     this.lastState.clear();
+    this.lastFlat.clear();
     if (this.snapshot) this.publishSnapshot(this.snapshot);
   }
 
@@ -103,6 +106,7 @@ export class MqttPublisher implements Sink {
     this.lastDiscovery.clear();
     this.lastDiscoveryInputs.clear();
     this.lastRaw = {};
+    this.lastFlat.clear();
     this.nativeSlowAt = 0;
     if (this.snapshot) this.publishSnapshot(this.snapshot);
   }
@@ -217,7 +221,7 @@ export class MqttPublisher implements Sink {
     if (!this.enabled) return;
     // The original script's topics have no availability of their own: only fresh values go there.
     const first = s.batteries.find((b) => b.master && b.fresh);
-    if (first) this.publishLegacy(first);
+    if (first) this.publishLegacy(first, now);
     if (this.o.nativeCompat) this.publishNative(s.batteries, now);
   }
 
@@ -234,11 +238,18 @@ export class MqttPublisher implements Sink {
   }
 
   /** The original script's topics: `power-battery` is + into the battery, − out of it, as the script did. */
-  private publishLegacy(b: BatteryReading): void {
+  private publishLegacy(b: BatteryReading, now: number): void {
     const c = this.o.connection;
     const base = this.o.base;
+    // Retained values: a repeat changes nothing for a subscriber, so an unchanged one goes out only with the
+    // state's heartbeat (and after a reconnect or Home Assistant's birth), not on every cycle.
+    const heartbeat = this.o.heartbeatMs ?? 60_000;
     const num = (name: Parameters<typeof topics.legacy>[1], v: number | undefined) => {
-      if (v !== undefined) c.publish(topics.legacy(base, name), String(v), { retain: true });
+      if (v === undefined) return;
+      const value = String(v);
+      const last = this.lastFlat.get(name);
+      if (last && last.value === value && now - last.at < heartbeat) return;
+      if (c.publish(topics.legacy(base, name), value, { retain: true })) this.lastFlat.set(name, { value, at: now });
     };
     num('soc', b.soc);
     num('power-battery', b.batteryPower === undefined ? undefined : b.batteryPower === 0 ? 0 : -b.batteryPower);
