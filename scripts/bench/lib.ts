@@ -285,7 +285,7 @@ export function appEnv(name: string, cloudUrl: string, brokerUrl: string, dir: s
  * parts, JSON parsed, one MQTT.js publish per interval), with its own fake cloud. The token and the burst
  * address are fetched here, so the floor's process makes nothing but the steady requests.
  */
-export async function startFloor(name: string, o: { brokerUrl: string; intervalS: number }): Promise<{ proc: Proc; cloud: BenchCloud; cleanup(): Promise<void> }> {
+export async function startFloor(name: string, o: { brokerUrl: string; intervalS: number; env?: Record<string, string> }): Promise<{ proc: Proc; cloud: BenchCloud; cleanup(): Promise<void> }> {
   const cloud = await startCloud();
   const token = cloud.cloud.issueToken();
   const sid = cloud.cloud.station().sid;
@@ -303,6 +303,7 @@ export async function startFloor(name: string, o: { brokerUrl: string; intervalS
     FLOOR_INTERVAL_MS: String(o.intervalS * 1000),
     FLOOR_TOPIC: `bench-${name}/state`,
     MQTT_URL: o.brokerUrl,
+    ...o.env,
   });
   return {
     proc,
