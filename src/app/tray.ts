@@ -18,7 +18,8 @@ import { AlertSink, DesktopNotifier } from '../notify/notifier.js';
 import { createAutostart, launchCommand, type Autostart } from '../platform/autostart.js';
 import { osLanguages } from '../platform/locale.js';
 import { cacheDir } from '../platform/paths.js';
-import { openInBrowser, startSettingsServer, type SettingsServer } from '../settings-page/server.js';
+import { openInBrowser } from '../settings-page/browser.js';
+import { startSettingsServer, type SettingsServer } from '../settings-page/server.js';
 import { buildStatus } from '../settings-page/status.js';
 import { emsModeWords } from '../tray/feed-rows.js';
 import { iconSpec, type IconSpec } from '../tray/icons.js';
@@ -34,7 +35,6 @@ import { onShutdown } from './shutdown.js';
 import type { Stores } from './stores.js';
 import { SummaryLog } from './summary-log.js';
 
-export { testMqtt } from './connection-tests.js';
 
 export interface TrayOptions {
   logger: Logger;

@@ -10,7 +10,6 @@ export type { Catalog, MessageKey } from './en.js';
 
 export const CATALOGS = { en, de } satisfies Record<string, Catalog>;
 export type Language = keyof typeof CATALOGS;
-export const LANGUAGES = Object.keys(CATALOGS) as Language[];
 /** The Intl locale of each language (numbers, dates). */
 const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' };
 

@@ -121,11 +121,6 @@ export class MqttPublisher implements Sink {
     await this.o.connection.close([{ topic: topics.bridgeState(this.o.base), payload: 'offline' }]);
   }
 
-  /** The same as stop(). */
-  shutdown(): Promise<void> {
-    return this.stop();
-  }
-
   // ---- connection events ----------------------------------------------------------------------------------
 
   private onConnect(): void {

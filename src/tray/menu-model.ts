@@ -395,13 +395,6 @@ export function titleText(state: TrayState): string {
   return soc;
 }
 
-export interface MenuOptions {
-  maxBatteries?: number;
-  /** Decides "Updated" texts (date when not today, age when stale). */
-  now?: number;
-  toggleStyle?: ToggleStyle;
-}
-
 /** The whole menu for a state. */
 export function buildMenu(state: TrayState, maxBatteries: number = DEFAULT_MAX_BATTERIES, now: number = Date.now(), toggleStyle: ToggleStyle = 'native'): MenuModel {
   const n = Math.max(1, Math.floor(maxBatteries));

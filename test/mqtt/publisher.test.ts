@@ -69,7 +69,7 @@ async function publisher(over: Partial<PublisherOptions> = {}) {
   });
   const clock = { t: T0 };
   const p = new MqttPublisher({ connection, base: BASE, prefix: 'homeassistant', discovery: true, nativeCompat: false, appVersion: '0.1.0', logger: log.logger, birthDelayMs: () => 100, now: () => clock.t, ...over });
-  opened.push({ close: () => p.shutdown() });
+  opened.push({ close: () => p.stop() });
   await waitFor(() => connection.connected, 10_000, 'connected');
   return { p, connection, clock };
 }
@@ -161,7 +161,7 @@ describe('availability', () => {
   it('shutdown says offline for the bridge, retained (a clean disconnect fires no will)', async () => {
     const { p } = await publisher();
     p.onSnapshot(snap(reading()));
-    await p.shutdown();
+    await p.stop();
     expect((await retained(broker.url, BRIDGE)).get(BRIDGE)).toBe('offline');
   });
 });
@@ -256,7 +256,7 @@ describe('commands and old announcements', () => {
     first.p.onSnapshot(snap(reading()));
     expect(store.get('mqtt.announced')).toEqual({ base: BASE, prefix: 'homeassistant', sns: [SN] });
     await flushed(first.connection);
-    await first.p.shutdown();
+    await first.p.stop();
     const moved = await publisher({ store, base: 'battery', prefix: 'ha' });
     moved.p.onSnapshot(snap(reading()));
     await flushed(moved.connection);
@@ -274,7 +274,7 @@ describe('commands and old announcements', () => {
     const first = await publisher({ store });
     first.p.onSnapshot(snap(reading()));
     await flushed(first.connection);
-    await first.p.shutdown();
+    await first.p.stop();
     const off = await publisher({ store, discovery: false });
     off.p.onSnapshot(snap(reading()));
     await flushed(off.connection);

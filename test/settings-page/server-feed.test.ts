@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testMqtt } from '../../src/app/tray.js';
+import { testMqtt } from '../../src/app/connection-tests.js';
 import { MemorySecretStore } from '../../src/config/secrets.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { memoryLogger } from '../../src/log/logger.js';

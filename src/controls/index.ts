@@ -1,2 +1,0 @@
-export * from './battery-controls.js';
-export * from './battery-settings.js';
