@@ -23,7 +23,8 @@ import { startSettingsServer, type SettingsServer } from '../settings-page/serve
 import { buildStatus } from '../settings-page/status.js';
 import { emsModeWords } from '../tray/feed-rows.js';
 import { iconSpec, type IconSpec } from '../tray/icons.js';
-import { batteryName, confirmedNotice, controlNoticeText, settingWords } from '../tray/menu-model.js';
+import { batteryName } from '../core/names.js';
+import { confirmedNotice, controlNoticeText, settingWords } from '../tray/menu-model.js';
 import { writeNotificationIcon } from '../tray/notification-icon.js';
 import { TraySink, type TrayActions, type TrayState } from '../tray/tray-app.js';
 import { APP_VERSION, createBridge, type Bridge } from './bridge.js';

@@ -317,14 +317,22 @@ export function nativeDeviceList(s: { nativeDevices: string }): string[] {
 
 export type FieldErrors = Partial<Record<SettingName, string>>;
 
-/** Rules between two settings, checked for a field only when its own check passed. */
-const CROSS_CHECKS: { field: SettingName; check: (s: Settings) => string | undefined }[] = [
+/**
+ * Rules between settings, checked for a field only when its own check passed; the error is the field's, `with`
+ * names the other settings the rule reads (so a message can name every variable involved).
+ */
+const CROSS_CHECKS: { field: SettingName; with: SettingName[]; check: (s: Settings) => string | undefined }[] = [
   // The real cloud suggests about 3 s between live reads; faster only against a test server (HOYMILES_API_URL).
-  { field: 'intervalSec', check: (s) => when(!s.apiUrl && s.intervalSec < 3, 'err.intervalSecMin') },
-  { field: 'discoveryPrefix', check: (s) => when(s.discoveryPrefix === s.baseTopic, 'err.discoveryPrefixSame') },
+  { field: 'intervalSec', with: ['apiUrl'], check: (s) => when(!s.apiUrl && s.intervalSec < 3, 'err.intervalSecMin') },
+  { field: 'discoveryPrefix', with: ['baseTopic'], check: (s) => when(s.discoveryPrefix === s.baseTopic, 'err.discoveryPrefixSame') },
   // Our copy of the firmware's topics would feed back into the native source as if the battery sent it.
-  { field: 'nativeCompat', check: (s) => (usesNative(s) && s.nativeCompat && SOURCES.includes(s.source) ? t('err.nativeCompat', { source: s.source }) : undefined) },
+  { field: 'nativeCompat', with: ['source'], check: (s) => (usesNative(s) && s.nativeCompat && SOURCES.includes(s.source) ? t('err.nativeCompat', { source: s.source }) : undefined) },
 ];
+
+/** The other settings a field's rules read (empty for a field checked on its own). */
+export function relatedSettings(field: SettingName): SettingName[] {
+  return CROSS_CHECKS.filter((c) => c.field === field).flatMap((c) => c.with);
+}
 
 /** Checks a complete settings object; returns one message per bad field (empty = valid). */
 export function validateSettings(s: Settings): FieldErrors {

@@ -5,7 +5,7 @@
  * it is never quietly replaced by a default.
  */
 import { maskUrl, urlPassword, urlWithoutPassword } from '../log/mask.js';
-import { DEFAULTS, envNames, SETTING_LIST, validateSettings, type SettingName, type Settings } from './app-settings.js';
+import { DEFAULTS, envNames, relatedSettings, SETTING_LIST, validateSettings, type SettingName, type Settings } from './app-settings.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -48,16 +48,16 @@ export function settingsFromEnv(env: Env, base: Settings = DEFAULTS): { settings
     set('mqttPassword', inUrl);
   }
 
-  // Field checks, reported with the variable that set the field.
+  // Field checks, reported with the variable that set the field; a rule between settings with every variable it
+  // reads, when any of them was set (a stored value stays the page's to report).
   const errors = validateSettings(s);
+  const nameOf = (f: SettingName) => (f === 'mqttUrl' && env.MQTT_URL === undefined ? 'MQTT_BROKER/MQTT_PORT' : (envNames(f)[0] ?? f));
   for (const [field, message] of Object.entries(errors) as [SettingName, string][]) {
-    if (field === 'nativeCompat' && (fromEnv.has('source') || fromEnv.has('nativeCompat'))) {
-      problems.push(`HOYMILES_SOURCE=${s.source} and MQTT_NATIVE_COMPAT=true exclude each other: ${message}`);
-      continue;
-    }
-    if (!fromEnv.has(field)) continue;
-    const name = field === 'mqttUrl' && env.MQTT_URL === undefined ? 'MQTT_BROKER/MQTT_PORT' : (envNames(field)[0] ?? field);
-    problems.push(`${name}="${envValueForMessage(env, name)}" is not valid: ${message}`);
+    const related = relatedSettings(field).filter((f) => fromEnv.has(f));
+    if (related.length) {
+      const parts = [...related, field].map((f) => `${nameOf(f)}=${fromEnv.has(f) ? envValueForMessage(env, nameOf(f)) : String(s[f])}`);
+      problems.push(`${parts.join(' and ')} exclude each other: ${message}`);
+    } else if (fromEnv.has(field)) problems.push(`${nameOf(field)}="${envValueForMessage(env, nameOf(field))}" is not valid: ${message}`);
   }
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return { settings: s, fromEnv };

@@ -19,9 +19,6 @@ import { topics } from '../mqtt/topics.js';
 import type { NativeSource, NativeUnit } from './source.js';
 import { nativeTopics } from './topics.js';
 
-export { CLEAR, SETPOINT_RANGE } from '../controls/battery-settings.js';
-export type { NativeControlView } from '../controls/views.js';
-
 /** The command topic levels of the feed's controls (from their rows in controls/battery-settings.ts). */
 export const NATIVE_CONTROL_KEYS = FEED_COMMAND_KEYS;
 export type NativeControlKey = (typeof NATIVE_CONTROL_KEYS)[number];

@@ -7,8 +7,6 @@
 import { EMS_MODES, type EmsMode } from '../controls/battery-settings.js';
 import type { BatteryStatus, LiveValues } from '../core/readings.js';
 
-/** The EMS modes are the mode select's options (controls/battery-settings.ts). */
-export { EMS_MODES, type EmsMode };
 
 /** The largest payload looked at: device/state with 4 packs and PV inputs is well under 2 KiB. */
 export const MAX_PAYLOAD_BYTES = 8 * 1024;

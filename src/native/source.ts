@@ -12,7 +12,8 @@ import { EnergyCounters } from '../core/energy-counters.js';
 import type { BatteryReading, BridgeSnapshot, Problem } from '../core/snapshot.js';
 import { emitSnapshot, type ReadingSource } from '../core/source.js';
 import type { Logger } from '../log/logger.js';
-import { parseDevice, parsePowerRange, parseQuick, parseSystem, type EmsMode, type Parsed } from './parse.js';
+import type { EmsMode } from '../controls/battery-settings.js';
+import { parseDevice, parsePowerRange, parseQuick, parseSystem, type Parsed } from './parse.js';
 import { classifyTopic, nativeTopics, serialOf, wanted, type FeedKind } from './topics.js';
 
 /** What the source needs of an MQTT connection (MqttConnection fits). */

@@ -14,8 +14,6 @@ import { feedControlRows } from './feed-rows.js';
 import { confirmRows, row, type MenuRow } from './menu-rows.js';
 import { formatDate, formatNumber, formatTime, language, t } from '../i18n/index.js';
 
-export { batteryName, shortSerial } from '../core/names.js';
-export type { MenuOnlyAction, MenuRow, RowKind } from './menu-rows.js';
 
 export const DEFAULT_MAX_BATTERIES = 4;
 /** Master units with control through the feed shown in the tray (one per system; Home Assistant has them all). */
@@ -51,7 +49,6 @@ export interface MenuModel {
 export const LABELS = {
   get controls() { return t('menu.controls'); },
   get gridCharging() { return shortName(CLOUD_CONTROLS.grid_charging); },
-  get cancel() { return t('menu.cancel'); },
   get publish() { return t('menu.publish'); },
   get refresh() { return shortName(CLOUD_CONTROLS.refresh); },
   get autostart() { return t('menu.autostart'); },

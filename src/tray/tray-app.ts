@@ -29,7 +29,8 @@ import type { ClickEvent, MenuItem } from 'systray2';
 import type { Sink } from '../core/sink.js';
 import type { Logger } from '../log/logger.js';
 import { IconCache, moduleDir } from './icons.js';
-import { buildMenu, CONFIRM_TIMEOUT_MS, DEFAULT_MAX_BATTERIES, type MenuModel, type MenuRow, type ToggleStyle } from './menu-model.js';
+import { buildMenu, CONFIRM_TIMEOUT_MS, DEFAULT_MAX_BATTERIES, type MenuModel, type ToggleStyle } from './menu-model.js';
+import type { MenuRow } from './menu-rows.js';
 import type { PendingChange, TrayActions, TrayState } from './types.js';
 
 export type { TrayActions, TrayState } from './types.js';
@@ -520,11 +521,6 @@ export class TraySink implements Sink {
   private starting?: Promise<TrayApp>;
 
   constructor(private readonly opts: TrayStartOptions & { state: () => TrayState }) {}
-
-  /** The running adapter, once the icon is up. */
-  get tray(): TrayApp | undefined {
-    return this.app;
-  }
 
   async start(): Promise<void> {
     this.starting = TrayApp.start(this.opts);

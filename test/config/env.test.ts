@@ -31,6 +31,8 @@ describe('environment variables of the original script', () => {
     [{ DEBUG: 'maybe' }, /DEBUG="maybe" is not valid: use true or false/],
     [{ MQTT_URL: 'http://x' }, /MQTT_URL="http:\/\/x" is not valid/],
     [{ HOYMILES_USER: 'not-an-email' }, /HOYMILES_USER/],
+    // A rule between two settings, set by one variable: the base topic may not be the discovery prefix.
+    [{ MQTT_TOPIC: 'homeassistant' }, /MQTT_TOPIC=homeassistant and MQTT_DISCOVERY_PREFIX=homeassistant exclude each other: Must differ from the base topic/],
   ])('%o stops start-up with a message naming the variable', (env, msg) => {
     expect(() => settingsFromEnv(env)).toThrowError(ConfigError);
     expect(() => settingsFromEnv(env)).toThrowError(msg);
