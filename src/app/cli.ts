@@ -56,31 +56,24 @@ export async function main(argv: string[]): Promise<number | undefined> {
   try {
     settingsFromEnv(process.env);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`Configuration error:\n${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return configError(e);
   }
   const { openStores } = await import('./stores.js');
   let stores;
   try {
     stores = await openStores(logger);
   } catch (e) {
+    if (e instanceof ConfigError) return configError(e); // e.g. HOYMILES_TRAY_SECRETS
     logger.error('Cannot open the configuration folder', e);
     return 2;
   }
-  let settings;
-  let fromEnv;
+  let read;
   try {
-    ({ settings, fromEnv } = settingsFromEnv(process.env, stores.settings));
+    read = settingsFromEnv(process.env, stores.settings);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`Configuration error:\n${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return configError(e);
   }
+  const { settings, fromEnv } = read;
   if (settings.debug) logger.level = 'debug';
   setLanguage(chooseLanguage({ setting: settings.language, os }));
 
@@ -101,6 +94,13 @@ export async function main(argv: string[]): Promise<number | undefined> {
   // The tray: one instance per user and config folder. A second start asks the first to show its settings.
   const { startDesktopApp } = await import('./desktop.js');
   return startDesktopApp({ logger, stores, settings, fromEnv });
+}
+
+/** A ConfigError is the user's to fix: said on stderr, exit code 2. Anything else is thrown on. */
+function configError(e: unknown): number {
+  if (!(e instanceof ConfigError)) throw e;
+  process.stderr.write(`Configuration error:\n${e.message}\n`);
+  return 2;
 }
 
 /** `--settings`: through the single-instance channel; nothing is started. */

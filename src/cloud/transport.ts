@@ -1,5 +1,5 @@
 /**
- * The only place that speaks HTTP. One keep-alive undici Agent, a timeout on every request, the app's
+ * The only place that speaks HTTP. One keep-alive undici Agent with its connect, headers and body timeouts, the app's
  * User-Agent (home accounts are gated by it), and the cloud's envelope turned into data or a CloudError.
  */
 import type { Agent as AgentType } from 'undici';
@@ -42,7 +42,7 @@ export class Transport {
       // connects). On Windows, libuv then sets SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT while it
       // connects, and fails the connect if any of them is refused: Wine 8.0 does not know TCP_KEEPIDLE
       // (IPPROTO_TCP option 3), so every request failed there with "UNKNOWN". The probes buy nothing here:
-      // every request has its own timeouts (below), so a dead connection shows as a timeout and the next poll
+      // undici's headers and body timeouts (below) end a request that gets no answer, so a dead connection shows as a timeout and the next poll
       // uses a new one; undici closes idle sockets itself (keepAliveTimeout); and a poll every few seconds
       // keeps the socket busy long before the first probe (after 60 s idle) would go out.
       connect: { timeout: Math.min(this.timeoutMs, 10_000), keepAlive: false },
@@ -68,7 +68,8 @@ export class Transport {
     this.requestCount++;
     // The timeouts are undici's own (connect, headers, body: set on the agent above, on its coarse shared
     // timers). No AbortController and timer of our own per request: they cost about a tenth of a steady
-    // cycle's CPU at a 1 s interval, for nothing the agent's timeouts do not already catch.
+    // cycle's CPU at a 1 s interval. The trade-off: the body timeout is an idle timeout, so a server that
+    // trickles its answer in small pieces can hold one request longer than timeoutMs.
     let res;
     let text: string;
     try {

@@ -59,21 +59,21 @@ export class MqttPublisher implements Sink {
   readonly name = 'MQTT publisher';
   private snapshot?: BridgeSnapshot;
   private enabled: boolean;
-  private readonly lastState = new Map<string, { json: string; at: number }>();
+  /** Retained topics (state, the original script's topics) as last sent, and when: see sendRetained. */
+  private readonly sent = new Map<string, { payload: string; at: number }>();
   private readonly lastAvailability = new Map<string, string>();
   private readonly lastDiscovery = new Map<string, string>();
   /** What the last discovery of each battery was built from (with extraComponentsKey only). */
   private readonly lastDiscoveryInputs = new Map<string, string>();
-  private lastRaw: Record<string, string | undefined> = {};
-  /** The original script's number topics as last sent, and when: an unchanged value goes out with the heartbeat. */
-  private readonly lastFlat = new Map<string, { value: string; at: number }>();
   private nativeSlowAt = 0;
   private birthTimer?: NodeJS.Timeout;
   private readonly now: () => number;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly o: PublisherOptions) {
     this.enabled = o.enabled ?? true;
     this.now = o.now ?? Date.now;
+    this.heartbeatMs = o.heartbeatMs ?? 60_000;
     const c = o.connection;
     c.on('connect', () => this.onConnect());
     c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
@@ -87,8 +87,7 @@ export class MqttPublisher implements Sink {
     if (on === this.enabled) return;
     this.enabled = on;
     this.o.logger.info(on ? 'Publishing to MQTT switched on' : 'Publishing to MQTT switched off: batteries marked unavailable');
-    this.lastState.clear();
-    this.lastFlat.clear();
+    this.sent.clear();
     if (this.snapshot) this.publishSnapshot(this.snapshot);
   }
 
@@ -101,12 +100,10 @@ export class MqttPublisher implements Sink {
 
   /** Re-send everything (HA birth, reconnect). */
   republish(): void {
-    this.lastState.clear();
+    this.sent.clear();
     this.lastAvailability.clear();
     this.lastDiscovery.clear();
     this.lastDiscoveryInputs.clear();
-    this.lastRaw = {};
-    this.lastFlat.clear();
     this.nativeSlowAt = 0;
     if (this.snapshot) this.publishSnapshot(this.snapshot);
   }
@@ -206,12 +203,7 @@ export class MqttPublisher implements Sink {
         this.lastAvailability.set(b.sn, available);
       }
       if (!this.enabled || b.updatedAt === undefined) continue;
-      const json = JSON.stringify(statePayload(b, this.o.extraState?.(b.sn)));
-      const last = this.lastState.get(b.sn);
-      if (!last || last.json !== json || now - last.at >= (this.o.heartbeatMs ?? 60_000)) {
-        this.o.connection.publish(topics.state(this.o.base, b.sn), json, { retain: true });
-        this.lastState.set(b.sn, { json, at: now });
-      }
+      this.sendRetained(topics.state(this.o.base, b.sn), JSON.stringify(statePayload(b, this.o.extraState?.(b.sn))), now);
     }
     if (!this.enabled) return;
     // The original script's topics have no availability of their own: only fresh values go there.
@@ -234,29 +226,30 @@ export class MqttPublisher implements Sink {
 
   /** The original script's topics: `power-battery` is + into the battery, − out of it, as the script did. */
   private publishLegacy(b: BatteryReading, now: number): void {
-    const c = this.o.connection;
     const base = this.o.base;
-    // Retained values: a repeat changes nothing for a subscriber, so an unchanged one goes out only with the
-    // state's heartbeat (and after a reconnect or Home Assistant's birth), not on every cycle.
-    const heartbeat = this.o.heartbeatMs ?? 60_000;
     const num = (name: Parameters<typeof topics.legacy>[1], v: number | undefined) => {
-      if (v === undefined) return;
-      const value = String(v);
-      const last = this.lastFlat.get(name);
-      if (last && last.value === value && now - last.at < heartbeat) return;
-      if (c.publish(topics.legacy(base, name), value, { retain: true })) this.lastFlat.set(name, { value, at: now });
+      if (v !== undefined) this.sendRetained(topics.legacy(base, name), String(v), now);
     };
     num('soc', b.soc);
     num('power-battery', b.batteryPower === undefined ? undefined : b.batteryPower === 0 ? 0 : -b.batteryPower);
     num('power-to-battery', b.powerToBattery);
     num('power-from-battery', b.powerFromBattery);
+    // The raw answers only when they changed (no heartbeat: they are large, and a repeat says nothing new).
     for (const key of ['flow', 'station', 'inverter'] as const) {
       const raw = b.raw[key];
-      if (raw !== undefined && raw !== this.lastRaw[key]) {
-        c.publish(topics.legacy(base, key), raw, { retain: true });
-        this.lastRaw[key] = raw;
-      }
+      if (raw !== undefined) this.sendRetained(topics.legacy(base, key), raw, now, Infinity);
     }
+  }
+
+  /**
+   * A retained topic: sent when its payload changed, and an unchanged one again once per heartbeat (a repeat
+   * changes nothing for a subscriber, but keeps Home Assistant's expire_after happy); remembered once sent.
+   * After a reconnect, Home Assistant's birth or publishing switched on, everything goes out again.
+   */
+  private sendRetained(topic: string, payload: string, now: number, heartbeatMs = this.heartbeatMs): void {
+    const last = this.sent.get(topic);
+    if (last && last.payload === payload && now - last.at < heartbeatMs) return;
+    if (this.o.connection.publish(topic, payload, { retain: true })) this.sent.set(topic, { payload, at: now });
   }
 
   /** The keys last sent on each battery's slow native topics. */
