@@ -311,7 +311,9 @@ export function createBridge(d: BridgeDeps): Bridge {
       },
     });
     const pub = publisher;
-    // Confirmed values go out at once; a failed write re-sends everything so Home Assistant snaps back.
+    // Confirmed values go out at once; a failed write re-sends everything so Home Assistant snaps back. The
+    // source's snapshot of now, not the last one handed out: the feed throttles its snapshots, and a confirmed
+    // setpoint must not wait for the next one.
     ctl?.on('change', (_sn, force) => (force ? pub.republish() : pub.onSnapshot(source.snapshot())));
     nctl?.on('change', () => pub.onSnapshot(source.snapshot()));
   }

@@ -280,7 +280,7 @@ class TrayRun {
     const name = this.nameOf(sn);
     try {
       await pending;
-      const confirmed = c.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === key)?.value ?? value;
+      const confirmed = c.value(sn, key) ?? value;
       this.feedback.sent(controlNoticeText(key, confirmed, Date.now()));
       this.notify(settingWords(key, confirmed), t('notify.confirmedText', { name }));
     } catch (e) {
@@ -348,7 +348,7 @@ class TrayRun {
       openSettings: (field) => this.openSettings(field),
       quit: () => this.quit('Quit'),
       toggleGridCharging: (sn) => {
-        const current = this.bridge.controls?.stations().find((st) => st.sn === sn)?.settings.find((v) => v.key === 'grid_charging')?.value;
+        const current = this.bridge.controls?.value(sn, 'grid_charging');
         if (typeof current === 'boolean') void this.runControl(sn, 'grid_charging', !current).catch((e) => this.log.warn('Grid charging change failed', e));
       },
       setEmsMode: (sn, mode) => this.setEmsMode(sn, mode),

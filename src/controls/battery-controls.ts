@@ -176,6 +176,11 @@ export class BatteryControls extends EventEmitter {
     return `${st.sn}:${SETTING_KEYS.filter((k) => st.support[k] === true).join()}`;
   }
 
+  /** The last cloud-confirmed value of one setting of `sn`'s station (undefined = unknown). */
+  value(sn: string, key: SettingKey): SettingValue | undefined {
+    return this.bySn(sn)?.values[key];
+  }
+
   /** State JSON keys of `sn` (publisher's extraState): confirmed values only, null while unknown. */
   state(sn: string): Record<string, unknown> | undefined {
     const st = this.bySn(sn);

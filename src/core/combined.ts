@@ -99,6 +99,6 @@ export class CombinedSource extends EventEmitter implements ReadingSource {
       // Do not wait a whole interval for the fallback.
       void this.cloud.refreshNow().catch((e) => this.log.warn('Cloud refresh after the feed went stale failed', e));
     }
-    emitSnapshot(this, this.snapshot(), (e) => this.log.error('A consumer of the readings failed', e));
+    emitSnapshot(this, mergeSnapshots(this.cloud.snapshot(), feed), (e) => this.log.error('A consumer of the readings failed', e));
   }
 }
