@@ -9,6 +9,7 @@
  * MALLOC_ARENA_MAX=1: without it a V8 helper thread's glibc malloc arena (64 MB aligned, about 10 MB touched)
  * stays in some processes and not in others, so identical processes land about 9 MB apart.
  */
+import { KEEP_JIT_ENV } from '../../src/app/v8-tiers.js';
 import { cpuMs, fmt, mb, median, requestKinds, sampleRss, sleep, startApp, startBare, startFloor, until, type BenchContext, type Diag, type Proc, type Row, type Section } from './lib.js';
 
 const CPU_AIM = 1.2; // × the floor
@@ -16,6 +17,8 @@ const RSS_AIM_KB = 4 * 1024; // floor + 4 MB
 const LOGIN_AIM_KB = 2 * 1024; // fresh login within 2 MB of the stored-token figure
 /** What scripts/deploy/hoymiles-tray.service and the Dockerfile set. */
 const SERVICE_ENV = { MALLOC_ARENA_MAX: '1' };
+/** The app as it ran before src/app/v8-tiers.ts: with V8's optimising compilers. */
+const KEEP_JIT = { [KEEP_JIT_ENV]: '1' };
 
 export function steadySection(intervalS: number, o: { background?: boolean } = {}): Section {
   return { name: `Steady cycles at a ${intervalS} s interval`, background: o.background, run: (ctx) => runSteady(ctx, intervalS) };
@@ -31,17 +34,19 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
   const bare = startBare(`bare-${tag}`, intervalS);
   const svc = await startApp(`svc-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, storedToken: true, env: SERVICE_ENV });
   const svcFloor = await startFloor(`svcfloor-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, env: SERVICE_ENV });
+  const jit = await startApp(`jit-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, storedToken: true, env: KEEP_JIT });
   const counted = [
     { proc: stored.proc, cloud: stored.cloud },
     { proc: fresh.proc, cloud: fresh.cloud },
     { proc: floor.proc, cloud: floor.cloud },
     { proc: svc.proc, cloud: svc.cloud },
     { proc: svcFloor.proc, cloud: svcFloor.cloud },
+    { proc: jit.proc, cloud: jit.cloud },
   ];
   try {
     await sleep(warmupS * 1000);
     await until(() => counted.every((c) => c.cloud.bursts() >= 3), 60_000, `first cycles at ${tag}`);
-    const all: Proc[] = [stored.proc, fresh.proc, floor.proc, bare, svc.proc, svcFloor.proc];
+    const all: Proc[] = [stored.proc, fresh.proc, floor.proc, bare, svc.proc, svcFloor.proc, jit.proc];
     const d0 = await Promise.all(all.map((p) => p.diag()));
     const from = counted.map((c) => c.cloud.cloud.requests.length);
     const bursts0 = counted.map((c) => c.cloud.bursts());
@@ -55,10 +60,10 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
     );
     const d1 = await Promise.all(all.map((p) => p.diag()));
     const rss = samplers.map((s) => median(s.stop()));
-    const [appAnon, loginAnon, floorAnon, bareAnon, svcAnon, svcFloorAnon] = samplers.map((s) => median(s.anon())) as [number, number, number, number, number, number];
+    const [appAnon, loginAnon, floorAnon, bareAnon, svcAnon, svcFloorAnon, jitAnon] = samplers.map((s) => median(s.anon())) as [number, number, number, number, number, number, number];
     const per = (i: number) => cpuMs(d0[i]!, d1[i]!) / Math.max(1, d1[i]!.cycles - d0[i]!.cycles);
-    const [appCpu, loginCpu, floorCpu, bareCpu, svcCpu, svcFloorCpu] = [0, 1, 2, 3, 4, 5].map(per) as [number, number, number, number, number, number];
-    const [appRss, loginRss, floorRss, bareRss, svcRss, svcFloorRss] = rss as [number, number, number, number, number, number];
+    const [appCpu, loginCpu, floorCpu, bareCpu, svcCpu, svcFloorCpu, jitCpu] = [0, 1, 2, 3, 4, 5, 6].map(per) as [number, number, number, number, number, number, number];
+    const [appRss, loginRss, floorRss, bareRss, svcRss, svcFloorRss, jitRss] = rss as [number, number, number, number, number, number, number];
     const appCycles = d1[0]!.cycles - d0[0]!.cycles;
     const req = requestKinds(stored.cloud.cloud, from[0]!);
     const loginReq = requestKinds(fresh.cloud.cloud, from[1]!);
@@ -101,6 +106,11 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
         result: `floor ${signed(svcRss - svcFloorRss)} (${mb(svcRss)}; private: floor ${signed(svcAnon - svcFloorAnon)})`,
       },
       {
+        figure: `  the app with V8's optimising compilers (${KEEP_JIT_ENV}=1), ${tag}`,
+        value: `CPU ${fmt(jitCpu, 3)} ms per cycle: ${fmt(jitCpu / floorCpu)}× floor, ${fmt(jitCpu / appCpu)}× the app as shipped; RSS ${mb(jitRss)}: floor ${signed(jitRss - floorRss)}, app ${signed(jitRss - appRss)}; private ${mb(jitAnon)}: app ${signed(jitAnon - appAnon)}`,
+        result: `${fmt(jitCpu / floorCpu)}× floor, floor ${signed(jitRss - floorRss)}`,
+      },
+      {
         figure: `Cloud requests per steady cycle, ${tag}`,
         value:
           `${fmt(req.bursts / appCycles, 3)} (${req.bursts} live reads in ${appCycles} cycles, ${req.other} unexpected; on schedule: ` +
@@ -112,7 +122,7 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
       },
     ];
   } finally {
-    await Promise.all([stored.cleanup(), fresh.cleanup(), floor.cleanup(), bare.stop(), svc.cleanup(), svcFloor.cleanup()]);
+    await Promise.all([stored.cleanup(), fresh.cleanup(), floor.cleanup(), bare.stop(), svc.cleanup(), svcFloor.cleanup(), jit.cleanup()]);
   }
 }
 

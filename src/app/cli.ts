@@ -14,6 +14,7 @@ import { ARGON2_CHILD_FLAG } from '../cloud/argon2-process.js';
 import { setLanguage, t } from '../i18n/index.js';
 import { chooseLanguage } from '../i18n/choose.js';
 import { osLanguages } from '../platform/locale.js';
+import { useBaselineTiers } from './v8-tiers.js';
 
 /** The --help text in the user's language (HOYMILES_TRAY_LANG, else the system's). */
 const helpText = () => t('cli.help', { version: APP_VERSION });
@@ -21,6 +22,8 @@ const helpText = () => t('cli.help', { version: APP_VERSION });
 export async function main(argv: string[]): Promise<number | undefined> {
   // The app's own short-lived helper for the login hash (src/cloud/argon2-process.ts): nothing else runs.
   if (argv.length === 1 && argv[0] === ARGON2_CHILD_FLAG) return (await import('../cloud/argon2-process.js')).runArgon2Child();
+  // Everything else may run for months at one wake-up a second: no optimising compilers (see v8-tiers.ts).
+  useBaselineTiers();
   const flags = new Set(argv);
   // Before the stored settings are read (--help, configuration errors): the variable, then the system.
   const os = osLanguages();
