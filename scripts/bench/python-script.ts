@@ -80,21 +80,21 @@ let checked: Promise<string | undefined> | undefined;
 
 /** Why the script cannot be measured here (undefined: it can). Checked once per bench run. */
 export function scriptProblem(): Promise<string | undefined> {
-  return (checked ??= check());
+  return (checked ??= checkScript(process.env.BENCH_PYTHON_SCRIPT, PYTHON));
 }
 
-async function check(): Promise<string | undefined> {
-  const script = process.env.BENCH_PYTHON_SCRIPT;
+/** Why `script` cannot run in `python` with the adaptations (undefined: it can). */
+export async function checkScript(script: string | undefined, python: string): Promise<string | undefined> {
   if (!script) return 'BENCH_PYTHON_SCRIPT is not set';
   if (!existsSync(script)) return `BENCH_PYTHON_SCRIPT (${script.slice(0, 200)}) does not exist`;
-  if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
+  if (!existsSync(python)) return `${python.slice(0, 200)} is missing`;
   const site = mkdtempSync(join(tmpdir(), 'hoymiles-bench-pycheck-'));
   try {
     copyFileSync(SITECUSTOMIZE, join(site, 'sitecustomize.py'));
     const code = 'import requests, jsonpath_ng, paho.mqtt.client as m; m.Client(m.CallbackAPIVersion.VERSION2)';
     return await new Promise((resolve) =>
-      execFile(PYTHON, ['-c', code], { env: { PATH: process.env.PATH ?? '', PYTHONPATH: site }, timeout: 30_000 }, (err, _out, stderr) =>
-        resolve(err ? `${PYTHON} cannot load the script's modules (${String(stderr).trim().split('\n').pop()?.slice(0, 200) ?? err.message})` : undefined),
+      execFile(python, ['-c', code], { env: { PATH: process.env.PATH ?? '', PYTHONPATH: site }, timeout: 30_000 }, (err, _out, stderr) =>
+        resolve(err ? `${python.slice(0, 200)} cannot load the script's modules (${String(stderr).trim().split('\n').pop()?.slice(0, 200) || err.message.split('\n')[0]})` : undefined),
       ),
     );
   } finally {

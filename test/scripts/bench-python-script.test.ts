@@ -3,7 +3,7 @@
  * script): its config file, the /proc run-time reading, the broker address, and the rows when it is not measured.
  */
 import { describe, expect, test } from 'vitest';
-import { brokerHostPort, notMeasuredRows, procCpuMs, schedstatNs, scriptConfig } from '../../scripts/bench/python-script.js';
+import { brokerHostPort, checkScript, notMeasuredRows, procCpuMs, PYTHON, schedstatNs, scriptConfig } from '../../scripts/bench/python-script.js';
 
 describe('scriptConfig', () => {
   test('writes the key=value lines the script reads beside itself (token, sid, inverterId, login_url)', () => {
@@ -51,4 +51,13 @@ test('without the script the row says it was not measured, why, and how to get i
   expect(row!.value).toMatch(/python3-requests python3-paho-mqtt python3-jsonpath-rw/);
   expect(row!.met).toBeUndefined();
   expect(row!.aim).toBe('< 1× the script');
+});
+
+test('checkScript says why the script cannot be measured: no variable, no file, no interpreter', async () => {
+  expect(await checkScript(undefined, PYTHON)).toBe('BENCH_PYTHON_SCRIPT is not set');
+  expect(await checkScript('', PYTHON)).toBe('BENCH_PYTHON_SCRIPT is not set');
+  expect(await checkScript('/nonexistent/hoymiles-ms-a2-to-mqtt.py', PYTHON)).toBe('BENCH_PYTHON_SCRIPT (/nonexistent/hoymiles-ms-a2-to-mqtt.py) does not exist');
+  expect(await checkScript(__filename, '/nonexistent/python3')).toBe('/nonexistent/python3 is missing');
+  // An interpreter that runs but cannot import the script's modules (here: one that always fails).
+  expect(await checkScript(__filename, '/bin/false')).toMatch(/^\/bin\/false cannot load the script's modules \(Command failed: \/bin\/false/);
 });
