@@ -44,6 +44,8 @@ export interface BenchContext {
 
 export const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 export const mb = (kb: number, d = 1) => `${fmt(kb / 1024, d)} MB`;
+/** A difference of kB as "+ 1.2 MB" / "− 1.2 MB". */
+export const signed = (kb: number) => `${kb >= 0 ? '+' : '−'} ${mb(Math.abs(kb))}`;
 
 export function median(xs: number[]): number {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -113,11 +115,12 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProc(name: string, args: string[], env: Record<string, string>): Proc {
-  const proc = spawn(process.execPath, args, {
+/** `command`: another program than node (e.g. python3); such a process does not answer diag(). */
+export function startProc(name: string, args: string[], env: Record<string, string>, o: { command?: string; cwd?: string } = {}): Proc {
+  const proc = spawn(o.command ?? process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOYMILES_TRAY_DIAGNOSTICS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: root,
+    cwd: o.cwd ?? root,
   });
   const tail: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];

@@ -8,9 +8,13 @@
  * Beside them, the app and the floor as the systemd unit and the Docker image (scripts/deploy/) run them, with
  * MALLOC_ARENA_MAX=1: without it a V8 helper thread's glibc malloc arena (64 MB aligned, about 10 MB touched)
  * stays in some processes and not in others, so identical processes land about 9 MB apart.
+ *
+ * With BENCH_PYTHON_SCRIPT, the original Python script too (python-script.ts), in the same window; its CPU and,
+ * for that comparison, the app's come from /proc (a Python process cannot answer the diagnostics signal).
  */
 import { KEEP_JIT_ENV } from '../../src/app/v8-tiers.js';
-import { cpuMs, fmt, mb, median, requestKinds, sampleRss, sleep, startApp, startBare, startFloor, until, type BenchContext, type Diag, type Proc, type Row, type Section } from './lib.js';
+import { cpuMs, fmt, mb, median, requestKinds, sampleRss, signed, sleep, startApp, startBare, startFloor, until, type BenchContext, type Diag, type Proc, type Row, type Section } from './lib.js';
+import { notMeasuredRows, procCpuMs, scriptProblem, scriptRows, startScript, type ScriptRun } from './python-script.js';
 
 const CPU_AIM = 1.2; // × the floor
 const RSS_AIM_KB = 4 * 1024; // floor + 4 MB
@@ -35,6 +39,11 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
   const svc = await startApp(`svc-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, storedToken: true, env: SERVICE_ENV });
   const svcFloor = await startFloor(`svcfloor-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, env: SERVICE_ENV });
   const jit = await startApp(`jit-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS, storedToken: true, env: KEEP_JIT });
+  // The original Python script (python-script.ts): measured when BENCH_PYTHON_SCRIPT names it, never a failure.
+  let scriptWhy = await scriptProblem();
+  const script: ScriptRun | undefined = scriptWhy
+    ? undefined
+    : await startScript(`script-${tag}`, { brokerUrl: ctx.brokerUrl, intervalS }).catch((e: Error) => void (scriptWhy = `it did not start: ${e.message.split('\n')[0]}`));
   const counted = [
     { proc: stored.proc, cloud: stored.cloud },
     { proc: fresh.proc, cloud: fresh.cloud },
@@ -46,18 +55,27 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
   try {
     await sleep(warmupS * 1000);
     await until(() => counted.every((c) => c.cloud.bursts() >= 3), 60_000, `first cycles at ${tag}`);
+    if (script) await until(() => !script.alive() || script.cloud.bursts() >= 3, 60_000, `the script's first cycles at ${tag}`).catch(() => undefined);
     const all: Proc[] = [stored.proc, fresh.proc, floor.proc, bare, svc.proc, svcFloor.proc, jit.proc];
     const d0 = await Promise.all(all.map((p) => p.diag()));
     const from = counted.map((c) => c.cloud.cloud.requests.length);
     const bursts0 = counted.map((c) => c.cloud.bursts());
     const samplers = all.map((p) => sampleRss(p.pid));
+    // The script and the app's stored-token run, both from /proc over the same window (like for like).
+    const s0 = script && { cpu: procCpuMs(script.proc.pid), bursts: script.cloud.bursts(), from: script.cloud.cloud.requests.length, rss: sampleRss(script.proc.pid) };
+    const appProc0 = procCpuMs(stored.proc.pid);
     const t0 = Date.now();
+    const scriptDone = () =>
+      !script || !s0 || !script.alive() || script.cloud.bursts() - s0.bursts >= cycles || Date.now() - t0 > cycles * intervalS * 1500 + 15_000;
     await until(
-      () => counted.every((c, i) => c.cloud.bursts() - bursts0[i]! >= cycles) && Date.now() - t0 >= cycles * intervalS * 1000,
+      () => counted.every((c, i) => c.cloud.bursts() - bursts0[i]! >= cycles) && Date.now() - t0 >= cycles * intervalS * 1000 && scriptDone(),
       cycles * intervalS * 1000 * 2 + 60_000,
       `${cycles} cycles at ${tag}`,
       250,
     );
+    const appProc1 = procCpuMs(stored.proc.pid);
+    const appProcCycles = stored.cloud.bursts() - bursts0[0]!;
+    const s1 = script && s0 && { cpu: procCpuMs(script.proc.pid), bursts: script.cloud.bursts(), rss: s0.rss.stop(), anon: s0.rss.anon() };
     const d1 = await Promise.all(all.map((p) => p.diag()));
     const rss = samplers.map((s) => median(s.stop()));
     const [appAnon, loginAnon, floorAnon, bareAnon, svcAnon, svcFloorAnon, jitAnon] = samplers.map((s) => median(s.anon())) as [number, number, number, number, number, number, number];
@@ -69,6 +87,16 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
     const loginReq = requestKinds(fresh.cloud.cloud, from[1]!);
     const oneRequest = (r: typeof req, d: [Diag, Diag]) => Math.abs(r.bursts - (d[1].cycles - d[0].cycles)) <= 1 && r.other === 0;
     const samples = `median of ${Math.round((Date.now() - t0) / 1000)} samples`;
+    const pythonRows =
+      script && s0 && s1
+        ? scriptRows(tag, {
+            app: { cpuMs: appProc1 - appProc0, cycles: appProcCycles, requestsPerCycle: req.total / Math.max(1, req.bursts) },
+            script: { cpuMs: s1.cpu - s0.cpu, cycles: s1.bursts - s0.bursts, run: script, fromRequest: s0.from, rss: median(s1.rss), anon: median(s1.anon) },
+            appRss,
+            appAnon,
+            samples,
+          })
+        : notMeasuredRows(tag, scriptWhy ?? 'it did not start');
     return [
       {
         figure: `CPU per steady cycle, ${tag} (${appCycles} cycles)`,
@@ -120,12 +148,9 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
         met: oneRequest(req, [d0[0]!, d1[0]!]) && oneRequest(loginReq, [d0[1]!, d1[1]!]),
         result: `${fmt(req.bursts / appCycles, 3)}, ${req.other} unexpected`,
       },
+      ...pythonRows,
     ];
   } finally {
-    await Promise.all([stored.cleanup(), fresh.cleanup(), floor.cleanup(), bare.stop(), svc.cleanup(), svcFloor.cleanup(), jit.cleanup()]);
+    await Promise.all([stored.cleanup(), fresh.cleanup(), floor.cleanup(), bare.stop(), svc.cleanup(), svcFloor.cleanup(), jit.cleanup(), script?.cleanup()]);
   }
-}
-
-export function signed(kb: number): string {
-  return `${kb >= 0 ? '+' : '−'} ${mb(Math.abs(kb))}`;
 }
