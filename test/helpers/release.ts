@@ -7,21 +7,15 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { CI_TARGETS, TARGETS } from '../../scripts/sea/targets.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RELEASE = join(ROOT, 'release');
 
-/** The targets of scripts/package.mjs and their files in release/. */
-export const RELEASE_FILES = {
-  'linux-x64': 'hoymiles-tray-linux-x64',
-  'win-x64': 'hoymiles-tray-win-x64.exe',
-  'macos-x64': 'hoymiles-tray-macos-x64',
-  'macos-arm64': 'hoymiles-tray-macos-arm64',
-} as const;
-export type ReleaseTarget = keyof typeof RELEASE_FILES;
-
-/** What `.ci/run` builds, and so what HOYMILES_TRAY_REQUIRE_RELEASE=1 (or CI=true alone) asks for. */
-const CI_TARGETS: ReleaseTarget[] = ['linux-x64', 'win-x64', 'macos-x64'];
+export type ReleaseTarget = keyof typeof TARGETS;
+/** The targets of scripts/package.mjs (scripts/sea/targets.mjs) and their files in release/. */
+export const RELEASE_FILES = Object.fromEntries(Object.entries(TARGETS).map(([k, t]) => [k, t.out])) as Record<ReleaseTarget, string>;
+// CI_TARGETS: what `.ci/run` builds, and so what HOYMILES_TRAY_REQUIRE_RELEASE=1 (or CI=true alone) asks for.
 const YES = /^(1|true|yes)$/i;
 
 /**

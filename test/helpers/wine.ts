@@ -11,10 +11,10 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { AppProcess, Desktop } from './desktop.js';
-import { describeNeeding, releaseFile, requiredBecause, requiredTargets } from './release.js';
+import { describeNeeding, RELEASE_FILES, releaseFile, requiredBecause, requiredTargets } from './release.js';
 
 export const WIN_EXE = releaseFile('win-x64');
-export const WIN_EXE_NAME = 'hoymiles-tray-win-x64.exe';
+export const WIN_EXE_NAME = RELEASE_FILES['win-x64'];
 export const WINE_PACKAGES = 'wine wine64';
 
 function onPath(cmd: string): boolean {
