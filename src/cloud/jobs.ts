@@ -1,8 +1,10 @@
 /**
  * S-Miles Home `station_ctl` jobs (reference hoymiles-cloud-api.md §7): `read_c` / `write_c` answer a job id,
  * `setting_status_c {id}` answers `code 2` while the battery works on it, `code 0` (+ `data`) when done and any
- * other code on failure. Jobs of one station run one at a time, in order, behind a small bounded queue, so a
- * burst of commands can neither pile up on the account nor reach the battery out of order.
+ * other code on failure. Jobs of one station go out in order behind a small bounded queue, so a burst of commands
+ * can neither pile up on the account nor reach the battery out of order. A write runs alone. Reads asked for
+ * together (the settings of one read round) run as one round: their jobs are started one after the other and
+ * their status polls share one timer, so the round wakes the process once a second, not once per job and second.
  */
 import type { CloudClient } from './client.js';
 import { clip } from '../log/mask.js';
@@ -66,6 +68,22 @@ interface StationQueue {
   tail: Promise<void>;
   /** Running + waiting jobs. */
   size: number;
+  /** A read round queued and not begun yet: reads asked for meanwhile join it. */
+  openRound?: QueuedJob[];
+}
+
+interface QueuedJob {
+  req: JobRequest;
+  what: string;
+  resolve(result: Record<string, unknown>): void;
+  reject(e: unknown): void;
+}
+
+/** A job the cloud accepted, being polled. */
+interface RunningJob extends QueuedJob {
+  id: string;
+  started: number;
+  polls: number;
 }
 
 export class JobRunner {
@@ -86,7 +104,10 @@ export class JobRunner {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Read a setting: resolves with the job's result object (`{}` if the cloud sent none). */
+  /**
+   * Read a setting: resolves with the job's result object (`{}` if the cloud sent none). Reads of a station asked
+   * for before its queue gets to them go out as one round (their polls share one timer).
+   */
   read(sid: number, action: number, what?: string): Promise<Record<string, unknown>> {
     return this.run({ kind: 'read', sid, action, what });
   }
@@ -104,7 +125,7 @@ export class JobRunner {
   /** Queue a job behind the station's others; refused at once when the queue is full or the runner stopped. */
   run(req: JobRequest): Promise<Record<string, unknown>> {
     const what = req.what ?? `${req.kind} setting ${req.action}`;
-    if (this.stop.signal.aborted) return Promise.reject(new JobError('stopped', `Cannot ${what}: the bridge is stopping.`));
+    if (this.stop.signal.aborted) return Promise.reject(this.stopped(what));
     let q = this.queues.get(req.sid);
     if (!q) {
       q = { tail: Promise.resolve(), size: 0 };
@@ -117,15 +138,24 @@ export class JobRunner {
     }
     const queue = q;
     queue.size++;
-    const job = queue.tail.then(() => this.execute(req, what));
-    queue.tail = job.then(
-      () => undefined,
-      () => undefined,
-    );
-    void queue.tail.then(() => {
+    const job = new Promise<Record<string, unknown>>((resolve, reject) => {
+      const queued: QueuedJob = { req, what, resolve, reject };
+      if (req.kind === 'read' && queue.openRound) {
+        queue.openRound.push(queued);
+        return;
+      }
+      const round = [queued];
+      if (req.kind === 'read') queue.openRound = round;
+      queue.tail = queue.tail.then(() => {
+        if (queue.openRound === round) queue.openRound = undefined;
+        return this.runRound(round);
+      });
+    });
+    const settled = () => {
       queue.size--;
       if (queue.size === 0 && this.queues.get(req.sid) === queue) this.queues.delete(req.sid);
-    });
+    };
+    job.then(settled, settled);
     return job;
   }
 
@@ -134,12 +164,44 @@ export class JobRunner {
     this.stop.abort();
   }
 
-  // ---- one job --------------------------------------------------------------------------------------------
+  // ---- one round: a write alone, or the reads asked for together ------------------------------------------
 
-  private async execute(req: JobRequest, what: string): Promise<Record<string, unknown>> {
-    this.checkStopped(what);
+  /** Starts the round's jobs one after the other, then polls the running ones together, once per interval. */
+  private async runRound(round: QueuedJob[]): Promise<void> {
+    const running: RunningJob[] = [];
+    for (const job of round) {
+      try {
+        running.push({ ...job, id: await this.start(job), started: this.now(), polls: 0 });
+      } catch (e) {
+        job.reject(e);
+      }
+    }
+    while (running.length) {
+      try {
+        await this.sleep(this.pollIntervalMs);
+      } catch {
+        for (const job of running) job.reject(this.stopped(job.what));
+        return;
+      }
+      for (const job of [...running]) {
+        try {
+          if (this.stop.signal.aborted) throw this.stopped(job.what);
+          const result = await this.poll(job);
+          if (result === undefined) continue; // still running
+          job.resolve(result);
+        } catch (e) {
+          job.reject(e);
+        }
+        running.splice(running.indexOf(job), 1);
+      }
+    }
+  }
+
+  /** read_c / write_c: the job id. */
+  private async start(job: QueuedJob): Promise<string> {
+    const { req, what } = job;
+    if (this.stop.signal.aborted) throw this.stopped(what);
     const data = req.data ? ('sid' in req.data ? req.data : { ...req.data, sid: req.sid }) : { sid: req.sid };
-    const started = this.now();
     const env = await this.cloud.call(req.kind === 'read' ? JOB_PATHS.read : JOB_PATHS.write, { action: req.action, data });
     if (env.status !== '0') {
       throw new JobError('refused', `The Hoymiles cloud refused to ${what}: ${env.message || `status ${env.status}`}.`, { apiStatus: env.status });
@@ -147,35 +209,38 @@ export class JobRunner {
     const id = str(env.data);
     if (!id) throw new JobError('bad-response', `The Hoymiles cloud sent no job id when asked to ${what}.`);
     this.opts.logger?.debug(`Job ${id} started: ${what} (station ${req.sid}, action ${req.action})`);
+    return id;
+  }
 
-    for (let poll = 1; ; poll++) {
-      await this.sleep(this.pollIntervalMs, what);
-      let status: Record<string, unknown>;
-      try {
-        status = parseStatus(await this.cloud.call(JOB_PATHS.status, { id }), what);
-      } catch (e) {
-        // A lost poll is not a lost job: keep polling within the budget unless the cloud said no for good.
-        if (e instanceof CloudError && (e.kind === 'network' || e.kind === 'timeout' || e.kind === 'http') && !this.outOfTime(poll, started)) {
-          this.opts.logger?.debug(`Job ${id}: status poll failed, retrying (${e.message})`);
-          continue;
-        }
-        throw e;
+  /** One `setting_status_c` poll: the result when done, undefined while running; throws when the job failed. */
+  private async poll(job: RunningJob): Promise<Record<string, unknown> | undefined> {
+    const { id, what } = job;
+    const poll = ++job.polls;
+    let status: Record<string, unknown>;
+    try {
+      status = parseStatus(await this.cloud.call(JOB_PATHS.status, { id }), what);
+    } catch (e) {
+      // A lost poll is not a lost job: keep polling within the budget unless the cloud said no for good.
+      if (e instanceof CloudError && (e.kind === 'network' || e.kind === 'timeout' || e.kind === 'http') && !this.outOfTime(poll, job.started)) {
+        this.opts.logger?.debug(`Job ${id}: status poll failed, retrying (${e.message})`);
+        return undefined;
       }
-      const code = num(status.code);
-      if (code === JOB_RUNNING) {
-        if (this.outOfTime(poll, started)) {
-          const secs = Math.round((this.now() - started) / 100) / 10;
-          throw new JobError('timeout', `The battery did not confirm in time (${secs} s) when asked to ${what}. The setting may or may not have changed.`);
-        }
-        continue;
-      }
-      if (code === 0) {
-        this.opts.logger?.debug(`Job ${id} done after ${poll} poll(s)`);
-        return resultObject(status.data);
-      }
-      const why = clip(str(status.message) || (str(status.err_code) ? `error ${str(status.err_code)}` : `code ${code ?? '?'}`), 200);
-      throw new JobError('failed', `The battery could not ${what}: ${why}.`, { apiStatus: code === undefined ? undefined : String(code) });
+      throw e;
     }
+    const code = num(status.code);
+    if (code === JOB_RUNNING) {
+      if (this.outOfTime(poll, job.started)) {
+        const secs = Math.round((this.now() - job.started) / 100) / 10;
+        throw new JobError('timeout', `The battery did not confirm in time (${secs} s) when asked to ${what}. The setting may or may not have changed.`);
+      }
+      return undefined;
+    }
+    if (code === 0) {
+      this.opts.logger?.debug(`Job ${id} done after ${poll} poll(s)`);
+      return resultObject(status.data);
+    }
+    const why = clip(str(status.message) || (str(status.err_code) ? `error ${str(status.err_code)}` : `code ${code ?? '?'}`), 200);
+    throw new JobError('failed', `The battery could not ${what}: ${why}.`, { apiStatus: code === undefined ? undefined : String(code) });
   }
 
   private outOfTime(polls: number, started: number): boolean {
@@ -183,17 +248,18 @@ export class JobRunner {
     return this.opts.timeoutMs !== undefined && this.now() - started >= this.opts.timeoutMs;
   }
 
-  private checkStopped(what: string): void {
-    if (this.stop.signal.aborted) throw new JobError('stopped', `Cannot ${what}: the bridge is stopping.`);
+  private stopped(what: string): JobError {
+    return new JobError('stopped', `Cannot ${what}: the bridge is stopping.`);
   }
 
-  private sleep(ms: number, what: string): Promise<void> {
-    this.checkStopped(what);
+  /** Waits `ms`; rejects at once when the runner is closed. */
+  private sleep(ms: number): Promise<void> {
     const signal = this.stop.signal;
+    if (signal.aborted) return Promise.reject(new Error('stopped'));
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);
-        reject(new JobError('stopped', `Cannot ${what}: the bridge is stopping.`));
+        reject(new Error('stopped'));
       };
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);

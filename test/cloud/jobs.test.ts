@@ -147,6 +147,55 @@ describe('JobRunner', () => {
     expect(maxActive).toBe(2);
   });
 
+  it('reads asked for together are one round: started in turn, their polls together; a write waits for the round', async () => {
+    // Job `<action>` answers "running" for `runningPolls[action]` polls, then done; 1503 is refused at the start.
+    const runningPolls: Record<string, number> = { '1513': 1, '83': 2 };
+    const polls: Record<string, number> = {};
+    const cloud = scripted({
+      [JOB_PATHS.read]: [(body) => (body.action === 1503 ? { status: '1', message: 'The device list is empty' } : { data: String(body.action) })],
+      [JOB_PATHS.write]: [{ data: 'w' }],
+      [JOB_PATHS.status]: [
+        (body) => {
+          polls[body.id] = (polls[body.id] ?? 0) + 1;
+          return polls[body.id]! <= (runningPolls[body.id] ?? 0) ? running : done({ job: body.id });
+        },
+      ],
+    });
+    const r = new JobRunner(cloud, { pollIntervalMs: 5 });
+    const reads = [r.read(7, 1513), r.read(7, 83), r.read(7, 1503).catch((e) => e)];
+    const write = r.write(7, 1513, { power: 5 });
+    expect(r.pending(7)).toBe(4);
+    expect(await reads[0]).toEqual({ job: '1513' });
+    expect(await reads[1]).toEqual({ job: '83' });
+    expect(await reads[2]).toMatchObject({ reason: 'refused', message: expect.stringMatching(/device list is empty/) });
+    await write;
+    const seen = cloud.calls.map((c) => (c.path === JOB_PATHS.status ? `poll ${c.body.id}` : c.path === JOB_PATHS.read ? `read ${c.body.action}` : 'write'));
+    // One poll of each running job per interval (83 and 1513 interleaved), not all polls of one job, then the next.
+    expect(seen).toEqual(['read 1513', 'read 83', 'read 1503', 'poll 1513', 'poll 83', 'poll 1513', 'poll 83', 'poll 83', 'write', 'poll w']);
+  });
+
+  it('a read asked for while a round runs waits for the next round; a failing poll ends only its own job', async () => {
+    const cloud = scripted({
+      [JOB_PATHS.read]: [(body) => ({ data: String(body.action) })],
+      [JOB_PATHS.status]: [(body) => (body.id === '83' ? { status: '1', message: 'Task does not exist' } : done({ job: body.id }))],
+    });
+    const r = new JobRunner(cloud, { pollIntervalMs: 5 });
+    const first = [r.read(7, 1513), r.read(7, 83).catch((e) => e)];
+    await new Promise((res) => setTimeout(res, 0)); // the round has begun
+    const late = r.read(7, 1503);
+    expect(await first[0]).toEqual({ job: '1513' });
+    expect(await first[1]).toMatchObject({ reason: 'failed', message: expect.stringMatching(/Task does not exist/) });
+    expect(await late).toEqual({ job: '1503' });
+    expect(cloud.calls.map((c) => (c.path === JOB_PATHS.read ? `read ${c.body.action}` : `poll ${c.body.id}`))).toEqual([
+      'read 1513',
+      'read 83',
+      'poll 1513',
+      'poll 83',
+      'read 1503',
+      'poll 1503',
+    ]);
+  });
+
   it('the queue is bounded: more waiting jobs are refused in words', async () => {
     const cloud = scripted({ [JOB_PATHS.write]: [{ data: '1' }], [JOB_PATHS.status]: [running, done([])] });
     const r = new JobRunner(cloud, { pollIntervalMs: 5, maxQueued: 2 });
@@ -170,6 +219,14 @@ describe('JobRunner', () => {
     expect((await a).reason).toBe('stopped');
     expect((await b).reason).toBe('stopped');
     expect(Date.now() - t0).toBeLessThan(500);
+
+    const reads = scripted({ [JOB_PATHS.read]: [(body) => ({ data: String(body.action) })], [JOB_PATHS.status]: [running] });
+    const r2 = new JobRunner(reads, { pollIntervalMs: 10_000 });
+    const round = [r2.read(1, 1513, 'read the on-grid input power').catch((x) => x), r2.read(1, 83, 'read the work mode').catch((x) => x)];
+    await new Promise((res) => setTimeout(res, 20));
+    r2.close();
+    expect(await round[0]).toMatchObject({ reason: 'stopped', message: 'Cannot read the on-grid input power: the bridge is stopping.' });
+    expect(await round[1]).toMatchObject({ reason: 'stopped', message: 'Cannot read the work mode: the bridge is stopping.' });
     await expect(r.read(1, 1513)).rejects.toMatchObject({ reason: 'stopped' });
   });
 });
