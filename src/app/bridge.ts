@@ -85,6 +85,8 @@ export interface Bridge {
   sinks: Sink[];
   /** After its sinks: stops the source and closes the cloud (and a broker connection without a publisher). */
   stopSource(): Promise<void>;
+  /** "Refresh now" (tray): an immediate poll and, with the cloud controls, a fresh read of the battery settings. */
+  refreshNow(): Promise<void>;
   /** On its own (tests, `--once`): its sinks in a list of their own, then the source. */
   start(): void;
   stop(): Promise<void>;
@@ -349,6 +351,9 @@ export function createBridge(d: BridgeDeps): Bridge {
       if (!publisher) await connection?.close();
       await source.stop();
       await cloud?.close();
+    },
+    async refreshNow() {
+      await Promise.all([source.refreshNow(), controls?.readNow()]);
     },
     start() {
       alone ??= new Pipeline(bridge, log.child('app'));

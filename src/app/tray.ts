@@ -343,7 +343,7 @@ class TrayRun {
         // A click is enough; a burst of clicks must not turn into a burst of cloud requests.
         if (Date.now() - this.lastRefreshAt < 5_000) return;
         this.lastRefreshAt = Date.now();
-        void this.bridge.source.refreshNow().catch((e) => this.log.warn('Refresh failed', e));
+        void this.bridge.refreshNow().catch((e) => this.log.warn('Refresh failed', e));
       },
       openSettings: (field) => this.openSettings(field),
       quit: () => this.quit('Quit'),

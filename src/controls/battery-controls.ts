@@ -47,7 +47,7 @@ export interface BatteryControlsOptions {
   /** MQTT base topic, for the command topics in discovery. */
   base: string;
   logger: Logger;
-  /** Re-read the settings this often (default 5 min). */
+  /** Re-read the settings this often (default CONTROL_READ_INTERVAL_MS, 30 min). */
   readIntervalMs?: number;
   /** After a failed read or write, read again this soon (default 1 min, never later than readIntervalMs). */
   retryReadMs?: number;
@@ -56,6 +56,14 @@ export interface BatteryControlsOptions {
   inputPower?: NumberRange;
   now?: () => number;
 }
+
+/**
+ * The settings are read at start-up, on "Refresh now", soon after a failed read or write, and otherwise this
+ * often. Each read is a job the cloud sends to the battery (read_c and a status poll a second), not a database
+ * lookup; the settings change only when someone changes them (this app confirms its own writes), and "Refresh
+ * now" reads them at once.
+ */
+export const CONTROL_READ_INTERVAL_MS = 30 * 60_000;
 
 /** A command that was not sent to the cloud, with the reason in plain words. */
 export class ControlRefused extends Error {
@@ -122,7 +130,7 @@ export class BatteryControls extends EventEmitter {
     super();
     this.inputPower = o.inputPower ?? DEFAULT_INPUT_POWER;
     this.ranges = { input_power: this.inputPower, reserve_soc: CLOUD_CONTROLS.reserve_soc.range };
-    this.readIntervalMs = o.readIntervalMs ?? 5 * 60_000;
+    this.readIntervalMs = o.readIntervalMs ?? CONTROL_READ_INTERVAL_MS;
     this.retryReadMs = Math.min(o.retryReadMs ?? 60_000, this.readIntervalMs);
     this.rateLimitMs = o.rateLimitMs ?? 10_000;
     this.now = o.now ?? Date.now;

@@ -288,18 +288,39 @@ describe('controls through MQTT', () => {
     await w.close();
   });
 
-  it('the refresh button polls at once, without a cloud write', async () => {
+  it('the refresh button polls at once and reads the settings again, without a cloud write', async () => {
     const w = await watch(broker.url);
     bridge({ intervalSec: 30, stationIntervalSec: 300 });
     await ready(w);
     await new Promise((r) => setTimeout(r, 200));
     const bursts = cloud.count('/rds/api/0/burst/get');
     const energy = cloud.count('real_g_c');
+    const reads = cloud.count('station_ctl/read_c');
     cloud.station().soc = 63;
+    cloud.settingsOf(SID).power = 650;
     w.client.publish(`${BASE}/${SN}/refresh/set`, 'PRESS');
     await waitFor(() => stateOf(w)?.soc === 63, 3_000, 'fresh soc');
+    await waitFor(() => stateOf(w)?.input_power === 650, 5_000, 'fresh input power');
     expect(cloud.count('/rds/api/0/burst/get')).toBe(bursts + 1);
     expect(cloud.count('real_g_c')).toBe(energy + 1);
+    expect(cloud.count('station_ctl/read_c')).toBe(reads + 3);
+    expect(writes()).toEqual([]);
+    await w.close();
+  });
+
+  it("the tray's Refresh now (Bridge.refreshNow) also polls at once and reads the settings again", async () => {
+    const w = await watch(broker.url);
+    const b = bridge({ intervalSec: 30, stationIntervalSec: 300 });
+    await ready(w);
+    await new Promise((r) => setTimeout(r, 200));
+    const bursts = cloud.count('/rds/api/0/burst/get');
+    const reads = cloud.count('station_ctl/read_c');
+    cloud.settingsOf(SID).power = 700;
+    await b.refreshNow();
+    expect(cloud.count('/rds/api/0/burst/get')).toBe(bursts + 1);
+    expect(cloud.count('station_ctl/read_c')).toBe(reads + 3);
+    expect(b.controls!.value(SN, 'input_power')).toBe(700);
+    await waitFor(() => stateOf(w)?.input_power === 700, 5_000, 'fresh input power');
     expect(writes()).toEqual([]);
     await w.close();
   });

@@ -56,7 +56,7 @@ function fakeJobs() {
   };
 }
 
-function setup(opts: { rateLimitMs?: number; readIntervalMs?: number } = {}) {
+function setup(opts: { rateLimitMs?: number; readIntervalMs?: number | 'default' } = {}) {
   const f = fakeJobs();
   const { logger, lines } = memoryLogger();
   let now = 1_000_000;
@@ -67,7 +67,7 @@ function setup(opts: { rateLimitMs?: number; readIntervalMs?: number } = {}) {
     base: 'hoymiles-ms-a2',
     logger,
     rateLimitMs: opts.rateLimitMs ?? 10_000,
-    readIntervalMs: opts.readIntervalMs ?? 300_000,
+    readIntervalMs: opts.readIntervalMs === 'default' ? undefined : (opts.readIntervalMs ?? 300_000),
     retryReadMs: 60_000,
     now: () => now,
   });
@@ -159,6 +159,29 @@ describe('BatteryControls: reading and offering', () => {
     expect(t.f.reads.length).toBe(6);
     expect(t.controls.state(SN)!.input_power).toBe(650);
     expect(t.changes.at(-1)).toEqual([SN, false]);
+  });
+
+  it('by default re-reads every 30 minutes (each read is a job on the battery), a failed write sooner', async () => {
+    const t = setup({ readIntervalMs: 'default', rateLimitMs: 0 });
+    await ready(t);
+    expect(t.f.reads.length).toBe(3);
+    t.advance(30 * 60_000 - 1_000);
+    t.controls.onSnapshot(snapshot());
+    await t.flush();
+    expect(t.f.reads.length).toBe(3);
+    t.advance(1_000);
+    t.controls.onSnapshot(snapshot());
+    await t.flush();
+    expect(t.f.reads.length).toBe(6);
+    await t.flush();
+    // A write that fails: the settings are read again after the short retry, not after 30 minutes.
+    const w = t.controls.set(SN, 'input_power', 900).catch((e) => e);
+    t.f.writes.at(-1)!.done.reject(new JobError('failed', 'The battery could not set the on-grid input power to 900 W: Device offline.'));
+    await w;
+    t.advance(60_000);
+    t.controls.onSnapshot(snapshot());
+    await t.flush();
+    expect(t.f.reads.length).toBe(9);
   });
 
   it('a station in another work mode shows no reserve and refuses to write one', async () => {
