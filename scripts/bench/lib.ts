@@ -228,7 +228,7 @@ export function requestKinds(cloud: FakeCloud, from: number, to = cloud.requests
   const bursts = byPath.get('get') ?? 0;
   const stationReads = (byPath.get('real_g_c') ?? 0) + (byPath.get('find_c') ?? 0);
   const renewals = byPath.get('get_sd_uri_c') ?? 0;
-  // Battery-control settings are read at start-up and every 5 minutes (a job: read_c + status polls).
+  // Battery-control settings are read at start-up and every 30 minutes (a job: read_c + status polls).
   const controlReads = (byPath.get('read_c') ?? 0) + (byPath.get('setting_status_c') ?? 0);
   const other = total - bursts - stationReads - renewals - controlReads;
   return { total, bursts, stationReads, renewals, controlReads, other };

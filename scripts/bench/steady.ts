@@ -13,6 +13,11 @@
  * for that comparison, the app's come from /proc (a Python process cannot answer the diagnostics signal).
  */
 import { KEEP_JIT_ENV } from '../../src/app/v8-tiers.js';
+import { BURST_URI_LIFETIME_MS } from '../../src/cloud/burst.js';
+import { APP_SETTINGS } from '../../src/config/app-settings.js';
+import { CONTROL_READ_INTERVAL_MS } from '../../src/controls/battery-controls.js';
+import { SETTING_KEYS } from '../../src/controls/battery-settings.js';
+import type { FakeCloud } from '../../test/fake-cloud/server.js';
 import { cpuMs, fmt, mb, median, requestKinds, sampleRss, signed, sleep, startApp, startBare, startFloor, until, type BenchContext, type Diag, type Proc, type Row, type Section } from './lib.js';
 import { notMeasuredRows, procCpuMs, scriptProblem, scriptRows, startScript, type ScriptRun } from './python-script.js';
 
@@ -141,8 +146,8 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
       {
         figure: `Cloud requests per steady cycle, ${tag}`,
         value:
-          `${fmt(req.bursts / appCycles, 3)} (${req.bursts} live reads in ${appCycles} cycles, ${req.other} unexpected; on schedule: ` +
-          `${req.stationReads} energy/temperature reads, ${req.renewals} live-address renewals, ${req.controlReads} control-setting reads); ` +
+          `${fmt(req.bursts / appCycles, 3)} (${req.bursts} live reads in ${appCycles} cycles, ${req.other} unexpected); ` +
+          `${scheduledInWindow(req, stored.cloud.cloud, appCycles)}; ${scheduledShare(intervalS, stored.cloud.cloud)}; ` +
           `fresh-login run ${loginReq.bursts} in ${d1[1]!.cycles - d0[1]!.cycles}, ${loginReq.other} unexpected`,
         aim: 'exactly 1',
         met: oneRequest(req, [d0[0]!, d1[0]!]) && oneRequest(loginReq, [d0[1]!, d1[1]!]),
@@ -153,4 +158,41 @@ async function runSteady(ctx: BenchContext, intervalS: number): Promise<Row[]> {
   } finally {
     await Promise.all([stored.cleanup(), fresh.cleanup(), floor.cleanup(), bare.stop(), svc.cleanup(), svcFloor.cleanup(), jit.cleanup(), script?.cleanup()]);
   }
+}
+
+type Kinds = ReturnType<typeof requestKinds>;
+
+/** Cloud requests of one energy/temperature read (real_g_c, one find_c per battery) and of one control-read round. */
+function perRead(cloud: FakeCloud) {
+  const polls = cloud.jobSpec.runningPolls + 1; // setting_status_c until the job is done
+  return { station: 1 + cloud.station().batteries.length, round: SETTING_KEYS.length * (1 + polls) };
+}
+
+/** What of the schedule fell in the window: a window holds a control-read round or not, which moves the figure. */
+function scheduledInWindow(req: Kinds, cloud: FakeCloud, cycles: number): string {
+  const per = perRead(cloud);
+  const scheduled = req.stationReads + req.renewals + req.controlReads;
+  return (
+    `scheduled in the window: ${fmt(req.stationReads / per.station, 0)} energy/temperature reads (${req.stationReads} requests), ` +
+    `${req.renewals} live-address renewals, ${fmt(req.controlReads / per.round, 1)} control-setting read rounds (${req.controlReads} requests): ` +
+    `${scheduled} requests, ${fmt(1 + scheduled / cycles, 3)} per cycle in all`
+  );
+}
+
+/**
+ * Requests per cycle averaged over a whole control-read period, from the schedule (each scheduled read goes out
+ * with the first cycle at or after its due time): what the window's figure is on average, lucky or not.
+ */
+function scheduledShare(intervalS: number, cloud: FakeCloud): string {
+  const interval = intervalS * 1000;
+  const per = perRead(cloud);
+  const every = (ms: number) => Math.max(1, Math.ceil(ms / interval)); // cycles between two reads
+  const cycles = every(CONTROL_READ_INTERVAL_MS);
+  const station = per.station / every(APP_SETTINGS.stationIntervalSec.default * 1000);
+  const renewal = 1 / every(BURST_URI_LIFETIME_MS);
+  const control = per.round / cycles;
+  return (
+    `averaged over a control-read period (${CONTROL_READ_INTERVAL_MS / 60_000} min = ${cycles} cycles): 1 live + ` +
+    `${fmt(station, 3)} energy/temperature + ${fmt(renewal, 3)} renewal + ${fmt(control, 3)} control = ${fmt(1 + station + renewal + control, 3)} per cycle`
+  );
 }
