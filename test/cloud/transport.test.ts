@@ -70,3 +70,30 @@ describe('replies and faults', () => {
     await t.close();
   });
 });
+
+describe('the time limit of one request', () => {
+  it('covers the whole answer: a server that trickles its body a byte at a time is cut off, as a timeout', async () => {
+    const { createServer } = await import('node:http');
+    const drips: NodeJS.Timeout[] = [];
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":"0","data":"');
+      drips.push(setInterval(() => res.write('x'), 100));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const t = new Transport({ timeoutMs: 1_000 });
+    const started = Date.now();
+    try {
+      const err = await t.post(`http://127.0.0.1:${(server.address() as { port: number }).port}/trickle`, {}).catch((e) => e);
+      expect(err.kind).toBe('timeout');
+      expect(err.message).toBe(`The Hoymiles cloud did not answer in time (127.0.0.1:${(server.address() as { port: number }).port}).`);
+      // Within the limit plus scheduling slack, not after the trickle ends (it never does).
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const d of drips) clearInterval(d);
+      await t.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
