@@ -208,6 +208,8 @@ export function createBridge(d: BridgeDeps): Bridge {
       will: publishing ? { topic: topics.bridgeState(s.baseTopic), payload: 'offline' } : undefined,
       logger: log.child('mqtt'),
       reconnectMs: t?.reconnectMs,
+      // The keep-alive check rides on the poll cycle's publishes (no wake-ups of its own between cycles).
+      beatGapMs: usesCloud(s) ? s.intervalSec * 1000 : undefined,
     });
   }
 

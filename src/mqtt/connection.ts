@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
 import { addSecret } from '../log/logger.js';
+import { RidingTimer } from './keepalive-timer.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -25,6 +26,13 @@ export interface ConnectionOptions {
   maxReconnectMs?: number;
   /** Wait after the broker rejected our credentials. */
   authRetryMs?: number;
+  /**
+   * How often the app usually publishes (its poll interval): MQTT.js's keep-alive check then runs in those
+   * wake-ups instead of waking the process on its own (keepalive-timer.ts). Unset: MQTT.js's own interval.
+   */
+  beatGapMs?: number;
+  /** MQTT keep-alive in seconds (default 60; the broker drops a silent client after 1.5 × this). */
+  keepaliveSec?: number;
 }
 
 export interface PublishOptions {
@@ -46,18 +54,20 @@ export class MqttConnection extends EventEmitter {
   problemKind?: MqttProblemKind;
   private reconnectMs: number;
   private ended = false;
+  private readonly keepaliveTimer?: RidingTimer;
   publishedCount = 0;
 
   constructor(private readonly opts: ConnectionOptions) {
     super();
     if (opts.password) addSecret(opts.password);
     this.reconnectMs = opts.reconnectMs ?? 2_000;
+    if (opts.beatGapMs) this.keepaliveTimer = new RidingTimer(opts.beatGapMs);
     const options: IClientOptions = {
       clientId: opts.clientId,
       username: opts.username || undefined,
       password: opts.password || undefined,
       clean: true,
-      keepalive: 60,
+      keepalive: opts.keepaliveSec ?? 60,
       connectTimeout: 15_000,
       reconnectPeriod: this.reconnectMs,
       reconnectOnConnackError: true, // we slow it down ourselves instead of giving up for good
@@ -67,6 +77,7 @@ export class MqttConnection extends EventEmitter {
       resubscribe: true,
       will: opts.will ? { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true } : undefined,
       rejectUnauthorized: !opts.insecure,
+      timerVariant: this.keepaliveTimer as IClientOptions['timerVariant'],
     };
     let caProblem: string | undefined;
     if (opts.caFile) {
@@ -143,6 +154,7 @@ export class MqttConnection extends EventEmitter {
     this.client.publish(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false }, (err) => {
       if (err && !this.ended) this.opts.logger.debug(`Publish to ${topic} failed: ${err.message}`);
     });
+    this.keepaliveTimer?.beat();
     return true;
   }
 

@@ -175,3 +175,37 @@ describe('problems in words', () => {
     expect(c.problem).toBeUndefined();
   });
 });
+
+describe('keep-alive riding on the publishes (beatGapMs)', () => {
+  it('pings go out in publish wake-ups while the app publishes, on their own timer when it stops; the link stays up throughout', async () => {
+    const c = connection({ keepaliveSec: 2, beatGapMs: 200 });
+    await waitFor(() => c.client.connected, 5_000, 'connected');
+    const pings: { at: number; inPublish: boolean }[] = [];
+    let inPublish = false;
+    c.client.on('packetsend', (p) => {
+      if (p.cmd === 'pingreq') pings.push({ at: Date.now(), inPublish });
+    });
+    const publish = (): void => {
+      inPublish = true;
+      c.publish('keepalive-test/x', String(Date.now()));
+      inPublish = false;
+    };
+    let closes = 0;
+    c.client.on('close', () => closes++);
+    const tick = setInterval(publish, 200);
+    try {
+      await waitFor(() => pings.length >= 2, 10_000, 'two pings while publishing');
+    } finally {
+      clearInterval(tick);
+    }
+    const quietFrom = pings.length;
+    await waitFor(() => pings.length >= quietFrom + 2, 10_000, 'two pings without publishes');
+    expect(closes).toBe(0);
+    expect(c.client.connected).toBe(true);
+    // While publishing, each ping left inside a publish call (the same wake-up); after that, on the plain timer.
+    expect(pings.map((p) => p.inPublish)).toEqual([...pings.slice(0, quietFrom).map(() => true), ...pings.slice(quietFrom).map(() => false)]);
+    // Spaced by about the keep-alive (2 s), not more often: the check runs once per half keep-alive.
+    const gaps = pings.slice(1).map((p, i) => p.at - pings[i]!.at);
+    expect(Math.min(...gaps)).toBeGreaterThan(1_000);
+  }, 30_000);
+});
