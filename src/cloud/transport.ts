@@ -32,6 +32,8 @@ export class Transport {
   private readonly timeoutMs: number;
   dc = 0;
   requestCount = 0;
+  /** The last address parsed: the live reads post to the same one every cycle for minutes. */
+  private parsed?: { url: string; origin: string; path: string; host: string };
 
   constructor(opts: TransportOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
@@ -68,17 +70,18 @@ export class Transport {
       language: 'en_us',
     };
     if (token) headers.authorization = token; // raw token, no "Bearer"
-    const host = safeHost(url);
+    const target = this.parse(url);
+    const host = target?.host ?? 'cloud';
     this.requestCount++;
     // The whole request, answer included, within timeoutMs (the connect timeout is undici's, on the agent).
     const deadline = new Deadline(this.timeoutMs);
     let res;
     let text: string;
     try {
-      const u = new URL(url);
+      if (!target) new URL(url); // throws the parser's own error, as before
       res = await apiRequest.call(this.agent, {
-        origin: u.origin,
-        path: u.pathname + u.search,
+        origin: target!.origin,
+        path: target!.path,
         method: 'POST',
         headers,
         body: JSON.stringify(body),
@@ -106,6 +109,19 @@ export class Transport {
     return { status: clip(str(json.status)!, 20), message: typeof json.message === 'string' ? clip(json.message, 200) : '', data: json.data, raw: text };
   }
 
+  /** `url` split for undici, parsed once while it stays the same; undefined when it is not a valid URL. */
+  private parse(url: string): { origin: string; path: string; host: string } | undefined {
+    if (this.parsed?.url === url) return this.parsed;
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return undefined;
+    }
+    this.parsed = { url, origin: u.origin, path: u.pathname + u.search, host: u.host };
+    return this.parsed;
+  }
+
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
@@ -131,14 +147,6 @@ class Deadline extends EventEmitter {
 
   clear(): void {
     clearTimeout(this.timer);
-  }
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'cloud';
   }
 }
 

@@ -53,7 +53,11 @@ interface Announced {
   sns: string[];
 }
 const ANNOUNCED_KEY = 'mqtt.announced';
+/** The original script's topics, in the order they go out. */
+const LEGACY_NUMBERS = ['soc', 'power-battery', 'power-to-battery', 'power-from-battery'] as const;
+const LEGACY_RAW = ['flow', 'station', 'inverter'] as const;
 const NATIVE_SLOW_MS = 5 * 60_000;
+const RETAINED = { retain: true } as const;
 
 export class MqttPublisher implements Sink {
   readonly name = 'MQTT publisher';
@@ -61,6 +65,10 @@ export class MqttPublisher implements Sink {
   private enabled: boolean;
   /** Retained topics (state, the original script's topics) as last sent, and when: see sendRetained. */
   private readonly sent = new Map<string, { payload: string; at: number }>();
+  /** Each battery's state and availability topics, worked out once (not on every cycle). */
+  private readonly batteryTopics = new Map<string, { state: string; availability: string }>();
+  /** The original script's topics under this publisher's base, worked out once. */
+  private readonly legacyTopics: Record<(typeof LEGACY_NUMBERS)[number] | (typeof LEGACY_RAW)[number], string>;
   private readonly lastAvailability = new Map<string, string>();
   private readonly lastDiscovery = new Map<string, string>();
   /** What the last discovery of each battery was built from (with extraComponentsKey only). */
@@ -74,6 +82,9 @@ export class MqttPublisher implements Sink {
     this.enabled = o.enabled ?? true;
     this.now = o.now ?? Date.now;
     this.heartbeatMs = o.heartbeatMs ?? 60_000;
+    const legacy = {} as Record<string, string>;
+    for (const name of [...LEGACY_NUMBERS, ...LEGACY_RAW]) legacy[name] = topics.legacy(o.base, name);
+    this.legacyTopics = legacy as MqttPublisher['legacyTopics'];
     const c = o.connection;
     c.on('connect', () => this.onConnect());
     c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
@@ -175,6 +186,14 @@ export class MqttPublisher implements Sink {
   }
 
   private remembered = '';
+  private rememberedSns: readonly string[] = [];
+  /** Cheap check first: the same serials as last time (every cycle) leave the store alone without building a key. */
+  private rememberBatteries(batteries: readonly BatteryReading[]): void {
+    const last = this.rememberedSns;
+    if (last.length === batteries.length && batteries.every((b, i) => b.sn === last[i])) return;
+    this.rememberedSns = batteries.map((b) => b.sn);
+    this.remember(this.rememberedSns as string[]);
+  }
   private remember(sns: string[]): void {
     const store = this.o.store;
     const key = sns.join();
@@ -194,22 +213,32 @@ export class MqttPublisher implements Sink {
     const now = this.now();
     if (this.o.discovery) {
       for (const b of s.batteries) this.publishDiscovery(b);
-      if (s.batteries.length) this.remember(s.batteries.map((b) => b.sn));
+      if (s.batteries.length) this.rememberBatteries(s.batteries);
     }
     for (const b of s.batteries) {
+      const t = this.topicsOf(b.sn);
       const available = this.enabled && b.fresh ? 'online' : 'offline';
       if (this.lastAvailability.get(b.sn) !== available) {
-        this.o.connection.publish(topics.availability(this.o.base, b.sn), available, { retain: true, qos: 1 });
+        this.o.connection.publish(t.availability, available, { retain: true, qos: 1 });
         this.lastAvailability.set(b.sn, available);
       }
       if (!this.enabled || b.updatedAt === undefined) continue;
-      this.sendRetained(topics.state(this.o.base, b.sn), JSON.stringify(statePayload(b, this.o.extraState?.(b.sn))), now);
+      this.sendRetained(t.state, JSON.stringify(statePayload(b, this.o.extraState?.(b.sn))), now);
     }
     if (!this.enabled) return;
     // The original script's topics have no availability of their own: only fresh values go there.
     const first = s.batteries.find((b) => b.master && b.fresh);
     if (first) this.publishLegacy(first, now);
     if (this.o.nativeCompat) this.publishNative(s.batteries, now);
+  }
+
+  private topicsOf(sn: string): { state: string; availability: string } {
+    let t = this.batteryTopics.get(sn);
+    if (!t) {
+      t = { state: topics.state(this.o.base, sn), availability: topics.availability(this.o.base, sn) };
+      this.batteryTopics.set(sn, t);
+    }
+    return t;
   }
 
   private publishDiscovery(b: BatteryReading): void {
@@ -226,19 +255,17 @@ export class MqttPublisher implements Sink {
 
   /** The original script's topics: `power-battery` is + into the battery, − out of it, as the script did. */
   private publishLegacy(b: BatteryReading, now: number): void {
-    const base = this.o.base;
-    const num = (name: Parameters<typeof topics.legacy>[1], v: number | undefined) => {
-      if (v !== undefined) this.sendRetained(topics.legacy(base, name), String(v), now);
-    };
-    num('soc', b.soc);
-    num('power-battery', b.batteryPower === undefined ? undefined : b.batteryPower === 0 ? 0 : -b.batteryPower);
-    num('power-to-battery', b.powerToBattery);
-    num('power-from-battery', b.powerFromBattery);
+    const t = this.legacyTopics;
+    // Every cycle: no closures, topics worked out once (the cycle's cost at a 1 s interval is mostly such small things).
+    if (b.soc !== undefined) this.sendRetained(t.soc, String(b.soc), now);
+    if (b.batteryPower !== undefined) this.sendRetained(t['power-battery'], String(b.batteryPower === 0 ? 0 : -b.batteryPower), now);
+    if (b.powerToBattery !== undefined) this.sendRetained(t['power-to-battery'], String(b.powerToBattery), now);
+    if (b.powerFromBattery !== undefined) this.sendRetained(t['power-from-battery'], String(b.powerFromBattery), now);
     // The raw answers only when they changed (no heartbeat: they are large, and a repeat says nothing new).
-    for (const key of ['flow', 'station', 'inverter'] as const) {
-      const raw = b.raw[key];
-      if (raw !== undefined) this.sendRetained(topics.legacy(base, key), raw, now, Infinity);
-    }
+    const raw = b.raw;
+    if (raw.flow !== undefined) this.sendRetained(t.flow, raw.flow, now, Infinity);
+    if (raw.station !== undefined) this.sendRetained(t.station, raw.station, now, Infinity);
+    if (raw.inverter !== undefined) this.sendRetained(t.inverter, raw.inverter, now, Infinity);
   }
 
   /**
@@ -249,7 +276,11 @@ export class MqttPublisher implements Sink {
   private sendRetained(topic: string, payload: string, now: number, heartbeatMs = this.heartbeatMs): void {
     const last = this.sent.get(topic);
     if (last && last.payload === payload && now - last.at < heartbeatMs) return;
-    if (this.o.connection.publish(topic, payload, { retain: true })) this.sent.set(topic, { payload, at: now });
+    if (!this.o.connection.publish(topic, payload, RETAINED)) return;
+    if (last) {
+      last.payload = payload;
+      last.at = now;
+    } else this.sent.set(topic, { payload, at: now });
   }
 
   /** The keys last sent on each battery's slow native topics. */
