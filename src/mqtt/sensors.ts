@@ -90,7 +90,10 @@ const has = (s: SensorDef, b: Partial<BatteryReading>) => !s.feedOnly || s.read(
 
 /** The feed-only sensors battery `b` has, as a short string (the publisher's "rebuild discovery?" input). */
 export function feedSensorKeys(b: Partial<BatteryReading>): string {
-  return FEED_ONLY.filter((s) => s.read(b) !== undefined).map((s) => s.key).join();
+  // Asked on every cycle: a loop, no arrays (a cloud battery has none of them: the empty string, nothing built).
+  let keys = '';
+  for (const s of FEED_ONLY) if (s.read(b) !== undefined) keys = keys ? `${keys},${s.key}` : s.key;
+  return keys;
 }
 
 export function sensorComponent(s: SensorDef, sn: string, base: string, language: Language): Component {
