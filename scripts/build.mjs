@@ -15,18 +15,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const NOT_BUNDLED = (what) =>
   `function notBundled() { throw new Error('${what} is not bundled: hoymiles-tray passes conf no schema and no migrations (scripts/build.mjs)'); }`;
-const LAZY_FROM_CONF = {
+const STUBS_FOR_CONF = {
   'ajv/dist/2020.js': `${NOT_BUNDLED('Ajv')} exports.Ajv2020 = notBundled;`,
   'ajv-formats': `${NOT_BUNDLED('ajv-formats')} exports.default = notBundled;`,
   semver: `${NOT_BUNDLED('semver')} for (const k of ['eq', 'clean', 'satisfies', 'lte', 'gt']) exports[k] = notBundled;`,
 };
-const lazyConfDeps = {
-  name: 'lazy-conf-deps',
+const confDepsNotBundled = {
+  name: 'conf-deps-not-bundled',
   setup(b) {
     b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (a) =>
-      /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer) ? { path: a.path, namespace: 'lazy-conf-dep' } : undefined,
+      /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer) ? { path: a.path, namespace: 'conf-dep-stub' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-conf-dep' }, (a) => ({ contents: LAZY_FROM_CONF[a.path], loader: 'js', resolveDir: root }));
+    b.onLoad({ filter: /.*/, namespace: 'conf-dep-stub' }, (a) => ({ contents: STUBS_FOR_CONF[a.path], loader: 'js', resolveDir: root }));
   },
 };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -46,7 +46,7 @@ await bundleCjs({
   external: ['@napi-rs/keyring'],
   banner: '#!/usr/bin/env node\n',
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [lazyConfDeps],
+  plugins: [confDepsNotBundled],
 });
 
 // The benchmark (npm run bench) runs the fake cloud and the test broker helper in its own process. Its floor (the

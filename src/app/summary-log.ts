@@ -19,44 +19,16 @@ export function summary(snap: BridgeSnapshot): string {
     .join('; ');
 }
 
-/**
- * What the line says, as values to compare (no string built on a cycle that logs nothing): per battery its serial,
- * state of charge, what it does, the watts shown (NaN when none are shown) and live or not; or the problem.
- */
-function facts(snap: BridgeSnapshot, out: unknown[]): void {
-  out.length = 0;
-  if (snap.problem) {
-    out.push('problem', snap.problem.message);
-    return;
-  }
-  for (const b of snap.batteries) {
-    const p = b.batteryPower;
-    const what = p === undefined ? 'unknown' : b.status === 'standby' || b.status === 'lock' ? b.status : b.status === 'charge' ? 'charge' : 'discharge';
-    const shown = what === 'charge' || what === 'discharge';
-    out.push(b.sn, b.soc, what, shown ? Math.abs(p!) : NaN, b.live);
-  }
-}
-
-/** Equal facts; `watts` false: the watts (every 4th of 5 per battery) left out, as the info level compares. */
-function same(a: readonly unknown[], b: readonly unknown[], watts: boolean): boolean {
-  if (a.length !== b.length) return false;
-  const problem = a[0] === 'problem';
-  for (let i = 0; i < a.length; i++) {
-    if (!watts && !problem && i % 5 === 3) continue;
-    if (!Object.is(a[i], b[i])) return false;
-  }
-  return true;
-}
+/** The summary without the watts: what decides whether a line is worth the info level. */
+const gist = (line: string): string => line.replace(/ \d+(\.\d+)? W\b/g, '');
 
 /** An unchanged gist with other watts is said again at info after this long. */
 export const SUMMARY_REPEAT_MS = 10 * 60_000;
 
 export class SummaryLog implements Sink {
   readonly name = 'summary line';
-  /** The facts of the last line and of the last line said at info (no info line yet: undefined). */
-  private last: unknown[] | undefined;
-  private next: unknown[] = [];
-  private lastInfo: unknown[] | undefined;
+  private last: string | undefined;
+  private lastInfoGist: string | undefined;
   private lastInfoAt = -Infinity;
 
   constructor(
@@ -68,23 +40,20 @@ export class SummaryLog implements Sink {
   stop(): void {}
 
   onSnapshot(snap: BridgeSnapshot): void {
-    const f = this.next;
-    facts(snap, f);
-    const changed = !this.last || !same(f, this.last, true);
-    // Swap the two arrays: the facts of this cycle become the last ones without a new array per cycle.
-    this.next = this.last ?? [];
-    this.last = f;
+    const line = summary(snap);
+    const changed = line !== this.last;
+    this.last = line;
     // A problem was logged where it arose (the poller, the cloud client): here it is only a repeat.
     if (!changed || snap.problem) {
-      if (this.log.enabled('debug')) this.log.debug(summary(snap));
-      if (snap.problem) this.lastInfo = undefined;
+      this.log.debug(line);
+      if (snap.problem) this.lastInfoGist = undefined;
       return;
     }
     const at = this.now();
-    if (!this.lastInfo || !same(f, this.lastInfo, false) || at - this.lastInfoAt >= SUMMARY_REPEAT_MS) {
-      this.log.info(summary(snap));
-      this.lastInfo = [...f];
+    if (gist(line) !== this.lastInfoGist || at - this.lastInfoAt >= SUMMARY_REPEAT_MS) {
+      this.log.info(line);
+      this.lastInfoGist = gist(line);
       this.lastInfoAt = at;
-    } else if (this.log.enabled('debug')) this.log.debug(summary(snap));
+    } else this.log.debug(line);
   }
 }

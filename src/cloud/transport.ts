@@ -70,18 +70,18 @@ export class Transport {
       language: 'en_us',
     };
     if (token) headers.authorization = token; // raw token, no "Bearer"
-    const target = this.parse(url);
-    const host = target?.host ?? 'cloud';
+    let host = 'cloud';
     this.requestCount++;
     // The whole request, answer included, within timeoutMs (the connect timeout is undici's, on the agent).
     const deadline = new Deadline(this.timeoutMs);
     let res;
     let text: string;
     try {
-      if (!target) new URL(url); // throws the parser's own error, as before
+      const target = this.parse(url); // an invalid address throws here, said as a network error below
+      host = target.host;
       res = await apiRequest.call(this.agent, {
-        origin: target!.origin,
-        path: target!.path,
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
         headers,
         body: JSON.stringify(body),
@@ -109,15 +109,10 @@ export class Transport {
     return { status: clip(str(json.status)!, 20), message: typeof json.message === 'string' ? clip(json.message, 200) : '', data: json.data, raw: text };
   }
 
-  /** `url` split for undici, parsed once while it stays the same; undefined when it is not a valid URL. */
-  private parse(url: string): { origin: string; path: string; host: string } | undefined {
+  /** `url` split for undici, parsed once while it stays the same; throws when it is not a valid URL. */
+  private parse(url: string): { origin: string; path: string; host: string } {
     if (this.parsed?.url === url) return this.parsed;
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return undefined;
-    }
+    const u = new URL(url);
     this.parsed = { url, origin: u.origin, path: u.pathname + u.search, host: u.host };
     return this.parsed;
   }

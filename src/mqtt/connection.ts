@@ -77,7 +77,7 @@ export class MqttConnection extends EventEmitter {
       resubscribe: true,
       will: opts.will ? { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true } : undefined,
       rejectUnauthorized: !opts.insecure,
-      timerVariant: this.keepaliveTimer as IClientOptions['timerVariant'],
+      ...(this.keepaliveTimer ? { timerVariant: this.keepaliveTimer as unknown as IClientOptions['timerVariant'] } : {}),
     };
     let caProblem: string | undefined;
     if (opts.caFile) {

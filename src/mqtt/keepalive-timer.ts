@@ -48,7 +48,7 @@ export class RidingTimer {
     // Only worth it when beats come more often than the check; else the plain timer is the right schedule.
     if (!this.entries.size) return;
     const now = this.now();
-    for (const e of [...this.entries.values()]) {
+    for (const e of this.entries.values()) {
       if (2 * this.slack < e.every && e.dueAt - now < this.slack) this.run(e, now);
     }
   }

@@ -9,8 +9,7 @@ import type { BatteryReading, BridgeSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { deviceState, quickState, systemState } from './compat.js';
 import type { MqttConnection } from './connection.js';
-import { discoveryPayload, statePayload, type DiscoveryContext } from './discovery.js';
-import { feedSensorKeys } from './sensors.js';
+import { discoveryInputs, discoveryPayload, statePayload, type DiscoveryContext } from './discovery.js';
 import { topics } from './topics.js';
 
 export interface KeyValueStore {
@@ -73,7 +72,7 @@ export class MqttPublisher implements Sink {
   private readonly lastAvailability = new Map<string, string>();
   private readonly lastDiscovery = new Map<string, string>();
   /** What the last discovery of each battery was built from (with extraComponentsKey only). */
-  private readonly lastDiscoveryInputs = new Map<string, { firmware: string; stationName: string; feed: string; extra: string }>();
+  private readonly lastDiscoveryInputs = new Map<string, string>();
   private nativeSlowAt = 0;
   private birthTimer?: NodeJS.Timeout;
   private readonly now: () => number;
@@ -244,10 +243,8 @@ export class MqttPublisher implements Sink {
 
   private publishDiscovery(b: BatteryReading): void {
     const key = this.o.extraComponentsKey;
-    // What discoveryInputs() names, compared part by part (no string joined on every cycle).
-    const inputs = key ? { firmware: b.firmware ?? '', stationName: b.stationName, feed: feedSensorKeys(b), extra: key(b.sn) } : undefined;
-    const last = this.lastDiscoveryInputs.get(b.sn);
-    if (inputs && last && last.firmware === inputs.firmware && last.stationName === inputs.stationName && last.feed === inputs.feed && last.extra === inputs.extra) return;
+    const inputs = key ? `${discoveryInputs(b)}|${key(b.sn)}` : undefined;
+    if (inputs !== undefined && this.lastDiscoveryInputs.get(b.sn) === inputs) return;
     const payload = JSON.stringify(discoveryPayload(b, { base: this.o.base, appVersion: this.o.appVersion, extraComponents: this.o.extraComponents, language: this.o.entityLanguage }));
     if (this.lastDiscovery.get(b.sn) !== payload) {
       if (!this.o.connection.publish(topics.discovery(this.o.prefix, b.sn), payload, { retain: true, qos: 1 })) return;
