@@ -1,4 +1,5 @@
-// The app bundle (dist/app/main.cjs) with what it needs beside it; with --bench also the benchmark's bundles.
+// The app (dist/app/main.cjs, which loads dist/app/hoymiles-tray.cjs or headless.cjs) with what it needs beside
+// it; with --bench also the benchmark's bundles.
 import { bundleCjs } from './bundle.mjs';
 import { chmodSync, cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,47 +8,79 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * conf imports Ajv, ajv-formats and semver at the top, but uses them only with a schema or migrations, and the
- * app passes neither (src/config/store.ts checks the few types itself). In the bundle each of the three, when
- * imported by conf, is a stub that says so if it is ever called, so none of them is bundled (about 250 kB of
- * source V8 would keep in memory). Measured side by side with `npm run bench`: 72 → 60 MB resident and start-up
- * 361 → 133–276 ms when they were first kept from loading.
+ * Modules that a dependency imports at the top but that the app never calls. In the bundle each is a stub that
+ * throws, saying why, if it ever is called, so V8 keeps none of its source in memory. One row per module: who
+ * imports it (a package folder), what the stub exports, and why the app does not need it.
+ *   - conf imports Ajv, ajv-formats and semver but uses them only with a schema or migrations; the app passes
+ *     neither (src/config/store.ts checks the few types itself). About 250 kB of source; measured side by side
+ *     with `npm run bench`: 72 → 60 MB resident, start-up 361 → 133–276 ms.
+ *   - MQTT.js imports socks (with ip-address and smart-buffer) for its socksProxy option, which the app never
+ *     sets, and worker-timers for browsers, where the app never runs (it passes its own timer: keepalive-timer.ts).
+ *     About 140 kB of source, and the objects these modules make when loaded.
  */
-const NOT_BUNDLED = (what) =>
-  `function notBundled() { throw new Error('${what} is not bundled: hoymiles-tray passes conf no schema and no migrations (scripts/build.mjs)'); }`;
-const STUBS_FOR_CONF = {
-  'ajv/dist/2020.js': `${NOT_BUNDLED('Ajv')} exports.Ajv2020 = notBundled;`,
-  'ajv-formats': `${NOT_BUNDLED('ajv-formats')} exports.default = notBundled;`,
-  semver: `${NOT_BUNDLED('semver')} for (const k of ['eq', 'clean', 'satisfies', 'lte', 'gt']) exports[k] = notBundled;`,
-};
-const confDepsNotBundled = {
-  name: 'conf-deps-not-bundled',
+const NOT_BUNDLED = [
+  { importer: 'conf', module: 'ajv/dist/2020.js', why: 'hoymiles-tray passes conf no schema', stub: 'exports.Ajv2020 = notBundled;' },
+  { importer: 'conf', module: 'ajv-formats', why: 'hoymiles-tray passes conf no schema', stub: 'exports.default = notBundled;' },
+  {
+    importer: 'conf',
+    module: 'semver',
+    why: 'hoymiles-tray passes conf no migrations',
+    stub: "for (const k of ['eq', 'clean', 'satisfies', 'lte', 'gt']) exports[k] = notBundled;",
+  },
+  { importer: 'mqtt', module: 'socks', why: 'hoymiles-tray sets no MQTT socksProxy', stub: 'exports.SocksClient = { createConnection: notBundled };' },
+  {
+    importer: 'mqtt',
+    module: 'worker-timers',
+    why: 'worker timers are for browsers',
+    stub: "for (const k of ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout']) exports[k] = notBundled;",
+  },
+];
+const notBundled = {
+  name: 'not-bundled',
   setup(b) {
-    b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (a) =>
-      /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer) ? { path: a.path, namespace: 'conf-dep-stub' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'conf-dep-stub' }, (a) => ({ contents: STUBS_FOR_CONF[a.path], loader: 'js', resolveDir: root }));
+    for (const [i, row] of NOT_BUNDLED.entries()) {
+      const filter = new RegExp(`^${row.module.replace(/[./]/g, '\\$&')}$`);
+      const importer = new RegExp(`[\\\\/]node_modules[\\\\/]${row.importer}[\\\\/]`);
+      b.onResolve({ filter }, (a) => (importer.test(a.importer) ? { path: String(i), namespace: 'not-bundled' } : undefined));
+    }
+    b.onLoad({ filter: /.*/, namespace: 'not-bundled' }, (a) => {
+      const row = NOT_BUNDLED[Number(a.path)];
+      const message = JSON.stringify(`${row.module} is not bundled: ${row.why} (scripts/build.mjs)`);
+      return { contents: `function notBundled() { throw new Error(${message}); }\n${row.stub}`, loader: 'js', resolveDir: root };
+    });
   },
 };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-await bundleCjs({
-  entryPoints: [join(root, 'src/app/cli.ts')],
-  outfile: join(root, 'dist/app/main.cjs'),
-  sourcemap: 'linked',
-  // Without comments and whitespace the bundle is a third smaller, and pure ASCII, so V8 keeps its source as
-  // one-byte text: several MB less resident memory. Names stay, for readable stack traces.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  keepNames: true,
-  charset: 'ascii',
-  legalComments: 'linked', // licence notices go to main.cjs.LEGAL.txt beside the bundle
-  // Native addon: cannot be inlined; loaded from node_modules at run time (absent = no keychain).
-  external: ['@napi-rs/keyring'],
-  banner: '#!/usr/bin/env node\n',
-  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [confDepsNotBundled],
-});
+/**
+ * The two app bundles, both from src/app/cli.ts; src/app/main.ts picks one. headless.cjs leaves out the tray and
+ * the demo (cli.ts's `if (__HEADLESS_BUNDLE__)` branches, and with them the settings page, systray2 and the
+ * embedded broker): what a server runs all day holds a fifth less source.
+ */
+const APP_BUNDLES = [
+  { file: 'hoymiles-tray.cjs', headless: false },
+  { file: 'headless.cjs', headless: true },
+];
+for (const { file, headless } of APP_BUNDLES) {
+  await bundleCjs({
+    entryPoints: [join(root, 'src/app/cli.ts')],
+    outfile: join(root, 'dist/app', file),
+    sourcemap: 'linked',
+    // Without comments and whitespace the bundle is a third smaller, and pure ASCII, so V8 keeps its source as
+    // one-byte text: several MB less resident memory. Names stay, for readable stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    charset: 'ascii',
+    legalComments: 'linked', // licence notices go to <bundle>.LEGAL.txt beside the bundle
+    // Native addon: cannot be inlined; loaded from node_modules at run time (absent = no keychain).
+    external: ['@napi-rs/keyring'],
+    define: { __APP_VERSION__: JSON.stringify(pkg.version), __HEADLESS_BUNDLE__: String(headless) },
+    plugins: [notBundled],
+  });
+}
+// What `node dist/app/main.cjs` and the package's bin run: a few lines that load a bundle above (src/app/main.ts).
+await bundleCjs({ entryPoints: [join(root, 'src/app/main.ts')], outfile: join(root, 'dist/app/main.cjs'), banner: '#!/usr/bin/env node\n' });
 
 // The benchmark (npm run bench) runs the fake cloud and the test broker helper in its own process. Its floor (the
 // least a bridge must do) is bundled exactly like the app, so both load the same library code the same way.

@@ -165,7 +165,7 @@ function walk(dir, base = dir) {
 function assetsFor(target, t, opts) {
   const dist = join(root, 'dist');
   const win = t.platform === 'win32';
-  const list = [['app/main.cjs', join(dist, 'app/main.cjs'), false]];
+  const list = ['app/main.cjs', 'app/hoymiles-tray.cjs', 'app/headless.cjs'].map((f) => [f, join(dist, f), false]);
   list.push([`app/traybin/${t.helper}`, join(dist, 'app/traybin', t.helper), !win]);
   // node-notifier resolves ../vendor from the bundle's folder.
   const vendor = join(dist, 'vendor');

@@ -16,6 +16,11 @@ import { chooseLanguage } from '../i18n/choose.js';
 import { osLanguages } from '../platform/locale.js';
 import { useBaselineTiers } from './v8-tiers.js';
 
+/** Set by scripts/build.mjs: true in dist/app/headless.cjs, the bundle without the tray and the demo (main.ts). */
+declare const __HEADLESS_BUNDLE__: boolean;
+/** The modes headless.cjs leaves out: esbuild drops what only this branch imports. */
+const TRAY_AND_DEMO = __HEADLESS_BUNDLE__ ? undefined : { desktop: () => import('./desktop.js'), demo: () => import('./demo.js') };
+
 /** The --help text in the user's language (HOYMILES_TRAY_LANG, else the system's). */
 const helpText = () => t('cli.help', { version: APP_VERSION });
 
@@ -48,9 +53,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
   );
 
   if (flags.has('--settings')) return openRunningSettings(flags.has('--demo'));
+  // headless.cjs, which main.ts starts only for --headless and --once, has nothing else.
+  if (!TRAY_AND_DEMO && (flags.has('--demo') || !(flags.has('--headless') || flags.has('--once')))) return notInHeadlessBundle();
 
   if (flags.has('--demo')) {
-    const { runDemo } = await import('./demo.js');
+    const { runDemo } = await TRAY_AND_DEMO!.demo();
     await runDemo({ logger, headless: flags.has('--headless') });
     return undefined;
   }
@@ -95,8 +102,14 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
 
   // The tray: one instance per user and config folder. A second start asks the first to show its settings.
-  const { startDesktopApp } = await import('./desktop.js');
+  const { startDesktopApp } = await TRAY_AND_DEMO!.desktop();
   return startDesktopApp({ logger, stores, settings, fromEnv });
+}
+
+/** A hand-started headless.cjs without --headless or --once: the tray and the demo are not in it. */
+function notInHeadlessBundle(): number {
+  process.stderr.write('headless.cjs holds only --headless and --once: start dist/app/main.cjs for the tray or the demo.\n');
+  return 2;
 }
 
 /** A ConfigError is the user's to fix: said on stderr, exit code 2. Anything else is thrown on. */

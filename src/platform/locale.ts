@@ -5,8 +5,6 @@
  *   Windows  the ICU default locale of the process (Intl), which Node takes from the user's settings
  * Side effects (a child process on macOS) are injectable for tests.
  */
-import { execFileSync } from 'node:child_process';
-
 type Env = Record<string, string | undefined>;
 
 export function posixLocale(env: Env): string[] {
@@ -26,8 +24,9 @@ export function parseAppleLanguages(out: string): string[] {
     .filter(Boolean);
 }
 
+/** child_process is loaded only here: a headless start on Linux then loads none of it. */
 function readAppleLanguages(): string {
-  return execFileSync('defaults', ['read', '-g', 'AppleLanguages'], { encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'] });
+  return process.getBuiltinModule('node:child_process').execFileSync('defaults', ['read', '-g', 'AppleLanguages'], { encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
 export function osLanguages(platform: NodeJS.Platform = process.platform, env: Env = process.env, apple: () => string = readAppleLanguages): string[] {
