@@ -53,9 +53,9 @@ const notBundled = {
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /**
- * The two app bundles, both from src/app/cli.ts; src/app/main.ts picks one. headless.cjs leaves out the tray and
- * the demo (cli.ts's `if (__HEADLESS_BUNDLE__)` branches, and with them the settings page, systray2 and the
- * embedded broker): what a server runs all day holds a fifth less source.
+ * The two app bundles, both from src/app/cli.ts; src/app/main.ts picks one. In headless.cjs cli.ts's TRAY_AND_DEMO
+ * is undefined (__HEADLESS_BUNDLE__), so esbuild leaves out the tray and the demo, and with them the settings page,
+ * systray2 and the embedded broker: what a server runs all day holds a fifth less source.
  */
 const APP_BUNDLES = [
   { file: 'hoymiles-tray.cjs', headless: false },

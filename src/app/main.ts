@@ -6,7 +6,7 @@
  *                      fifth smaller (the settings page, systray2, the embedded broker), so V8 keeps less source
  *   hoymiles-tray.cjs  for everything else
  *
- * Why: Node reads a CommonJS file whole, into a buffer that doubles as it fills: 2 MB for the 1.5 MB bundle.
+ * Why in pieces: Node reads a CommonJS file whole, into a buffer that doubles as it fills: 2 MB for the 1.5 MB bundle.
  * glibc serves a block that size with mmap, and when it is freed it raises its mmap threshold to the block's size
  * and its trim threshold to twice that (mallopt(3), "dynamic mmap threshold"). From then on up to 4 MB of freed
  * malloc memory stays resident for the life of the process: about 1.6 MB at a 15 s interval (npm run bench).
