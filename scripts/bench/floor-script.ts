@@ -1,5 +1,6 @@
 /**
- * The benchmark's floor (bundled to dist/bench-floor.cjs exactly like the app): what no bridge can avoid, with
+ * The benchmark's floor (bundled to dist/bench-floor.cjs exactly like the app, and started like it, through
+ * floor-main.ts): what no bridge can avoid, with
  * the same libraries. Every interval one POST through the same undici parts as the app (keep-alive agent,
  * request API) to the burst endpoint, the JSON parsed, and one MQTT.js publish on an open connection (MQTT.js
  * set up as the app sets it up). It answers the same diagnostics signal as the app.

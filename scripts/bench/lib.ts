@@ -11,7 +11,8 @@ import { FakeCloud, TEST_ACCOUNT } from '../../test/fake-cloud/server.js';
 
 export const root = join(__dirname, '..');
 export const APP = join(root, 'dist/app/main.cjs');
-export const FLOOR = join(root, 'dist/bench-floor.cjs');
+/** The floor (floor-script.ts), started through floor-main.ts as the app is through dist/app/main.cjs. */
+export const FLOOR = join(root, 'dist/bench-floor-main.cjs');
 const TAIL_LINES = Number(process.env.BENCH_TAIL_LINES ?? 200);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -17,9 +17,9 @@ import { osLanguages } from '../platform/locale.js';
 import { useBaselineTiers } from './v8-tiers.js';
 
 /** Set by scripts/build.mjs: true in dist/app/headless.cjs, the bundle without the tray and the demo (main.ts). */
-declare const __HEADLESS_BUNDLE__: boolean;
+declare const __HEADLESS_BUNDLE__: boolean | undefined;
 /** The modes headless.cjs leaves out: esbuild drops what only this branch imports. */
-const TRAY_AND_DEMO = __HEADLESS_BUNDLE__ ? undefined : { desktop: () => import('./desktop.js'), demo: () => import('./demo.js') };
+const TRAY_AND_DEMO = typeof __HEADLESS_BUNDLE__ === 'boolean' && __HEADLESS_BUNDLE__ ? undefined : { desktop: () => import('./desktop.js'), demo: () => import('./demo.js') };
 
 /** The --help text in the user's language (HOYMILES_TRAY_LANG, else the system's). */
 const helpText = () => t('cli.help', { version: APP_VERSION });

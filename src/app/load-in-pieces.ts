@@ -1,34 +1,24 @@
 /**
- * Loading a CommonJS file without Node's whole-file read, for main.ts (which says why): the source is read in
- * 64 kB pieces into one reused buffer, then compiled and run as `require` would.
+ * Loading a CommonJS file without Node's whole-file read, for main.ts: the source is read in 64 kB pieces into
+ * one reused buffer (src/platform/file-pieces.ts says why), then compiled and run as `require` would.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-
-/** Below glibc's default mmap threshold (128 kB), so each piece comes from, and goes back to, the ordinary heap. */
-const PIECE_BYTES = 64 * 1024;
+import { forEachPiece, PIECE_BYTES } from '../platform/file-pieces.js';
 
 /** The text of a UTF-8 file, read `pieceBytes` at a time into one reused buffer. */
 export function readInPieces(file: string, pieceBytes = PIECE_BYTES): string {
-  const fd = openSync(file, 'r');
-  try {
-    const piece = Buffer.allocUnsafeSlow(pieceBytes);
-    const decoder = new StringDecoder('utf8'); // a character cut between two pieces is joined
-    const parts: string[] = [];
-    for (let n = readSync(fd, piece, 0, pieceBytes, null); n > 0; n = readSync(fd, piece, 0, pieceBytes, null)) {
-      parts.push(decoder.write(piece.subarray(0, n)));
-    }
-    parts.push(decoder.end());
-    return parts.join('');
-  } finally {
-    closeSync(fd);
-  }
+  const decoder = new StringDecoder('utf8'); // a character cut between two pieces is joined
+  const parts: string[] = [];
+  forEachPiece(file, (piece) => parts.push(decoder.write(piece)), pieceBytes);
+  parts.push(decoder.end());
+  return parts.join('');
 }
 
 /** The parts of Node's CommonJS loader that `require` itself uses (not in @types/node). */
 interface CommonJsModule extends NodeJS.Module {
-  _compile(source: string, filename: string): unknown;
+  /** `format` from Node 22.7 on (Node's own .cjs loading passes 'commonjs': no ESM syntax detection); ignored before. */
+  _compile(source: string, filename: string, format?: 'commonjs'): unknown;
 }
 interface CommonJsLoader {
   new (id: string, parent?: NodeJS.Module): CommonJsModule;
@@ -45,7 +35,7 @@ export function runInPieces(file: string, parent: NodeJS.Module): unknown {
   const m = new Loader(file, parent);
   m.filename = file;
   m.paths = Loader._nodeModulePaths(dirname(file));
-  m._compile(readInPieces(file), file);
+  m._compile(readInPieces(file), file, 'commonjs');
   m.loaded = true;
   return m.exports;
 }

@@ -1,7 +1,7 @@
 /**
  * Start-up inside a Node single executable application (scripts/package.mjs builds them).
  *
- * The executable carries the app bundle, the systray2 helper, node-notifier's vendor files and the
+ * The executable carries the app (dist/app's main.cjs and its two bundles), the systray2 helper, node-notifier's vendor files and the
  * keyring addon as SEA assets, listed in a manifest (path, size, sha256, run bit). At start they are unpacked to
  * a per-version cache folder:
  *
@@ -9,19 +9,20 @@
  *   macOS    ~/Library/Caches/hoymiles-tray/<version>/
  *   Windows  %LOCALAPPDATA%\hoymiles-tray\Cache\<version>\
  *
- * with the same layout as dist/ (app/main.cjs, app/traybin/, vendor/, node_modules/@napi-rs/keyring),
- * and the bundle is loaded from there, so its __dirname is <version>/app and every path it resolves today
+ * with the same layout as dist/ (app/main.cjs and its bundles, app/traybin/, vendor/, node_modules/@napi-rs/keyring),
+ * and main.cjs is loaded from there, so its __dirname is <version>/app and every path it resolves today
  * (traybin/ beside it, ../vendor, require('@napi-rs/keyring')) works unchanged.
  *
  * A file is written only when missing or different (size, then sha256), to a temporary name and renamed into
  * place, so a half-written file is never used and a damaged one is replaced at the next start.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as sea from 'node:sea';
+import { forEachPiece } from './file-pieces.js';
 import { cacheDir, logDir, type Env } from './paths.js';
 
 /** Asset key of the manifest. */
@@ -41,7 +42,7 @@ export interface SeaManifest {
   version: string;
   /** e.g. linux-x64, win-x64, macos-x64 */
   target: string;
-  /** The app bundle, relative to the unpack folder. */
+  /** The file to start (app/main.cjs, which loads a bundle beside it), relative to the unpack folder. */
   entry: string;
   files: SeaFile[];
 }
@@ -70,7 +71,11 @@ function assertSafePath(p: string): void {
 function matches(file: string, f: SeaFile): boolean {
   try {
     const st = statSync(file);
-    return st.isFile() && st.size === f.size && sha256(readFileSync(file)) === f.sha256;
+    if (!st.isFile() || st.size !== f.size) return false;
+    // In pieces: a whole read of the tray helper (3.5 MB) would keep up to twice that resident (file-pieces.ts).
+    const hash = createHash('sha256');
+    forEachPiece(file, (piece) => hash.update(piece));
+    return hash.digest('hex') === f.sha256;
   } catch {
     return false;
   }
@@ -132,7 +137,7 @@ function debugWanted(argv: string[], env: Env): boolean {
 
 /**
  * The SEA entry point: reads the manifest, unpacks to the cache folder (a folder under the temp dir if that
- * fails), then loads the app bundle from there. The bundle runs the app as it does under `node dist/app/main.cjs`.
+ * fails), then loads app/main.cjs from there: the app runs as it does under `node dist/app/main.cjs`.
  */
 export function runFromSea(): void {
   if (!isSea()) throw new Error('runFromSea() outside a single executable application');

@@ -96,7 +96,7 @@ export class IconCache {
   }
 }
 
-/** The folder of this module: the bundle's folder in dist/app/main.cjs, src/tray when unbundled. */
+/** The folder of this module: dist/app in the bundle (hoymiles-tray.cjs), src/tray when unbundled. */
 export function moduleDir(): string {
   return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
 }

@@ -79,7 +79,7 @@ export function helperBinaryName(platform: NodeJS.Platform = process.platform): 
 
 /**
  * The helper systray2 will spawn, in systray2's own order: ./traybin (relative to the working directory),
- * then the folder of the code (the bundle's folder: build.mjs copies traybin/ beside main.cjs), then
+ * then the folder of the code (the bundle's folder: build.mjs copies traybin/ beside hoymiles-tray.cjs), then
  * node_modules/systray2/traybin when running unbundled.
  */
 export function findHelper(platform: NodeJS.Platform = process.platform): string {

@@ -8,7 +8,9 @@ import Module from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readInPieces, runInPieces } from '../../src/app/load-in-pieces.js';
-import { BUNDLE, ensureBundle } from '../helpers/cli.js';
+import { ARGON2_CHILD_FLAG } from '../../src/cloud/argon2-process.js';
+import { argon2Challenge } from '../../src/cloud/auth.js';
+import { BUNDLE, ensureBundle, HEADLESS_BUNDLE, TRAY_BUNDLE } from '../helpers/cli.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const tempDir = useTempDirs();
@@ -40,6 +42,8 @@ describe('runInPieces', () => {
     const dir = temp();
     mkdirSync(join(dir, 'node_modules/helper'), { recursive: true });
     writeFileSync(join(dir, 'node_modules/helper/index.js'), 'module.exports = "from node_modules";');
+    mkdirSync(join(dir, 'node_modules/addon'));
+    writeFileSync(join(dir, 'node_modules/addon/index.js'), 'exports.kind = "imported";'); // as the keyring is
     writeFileSync(join(dir, 'sibling.js'), 'exports.name = "sibling";');
     writeFileSync(
       join(dir, 'bundle.cjs'),
@@ -51,12 +55,14 @@ describe('runInPieces', () => {
         '  filename: __filename,',
         '  dirname: __dirname,',
         '  path: import("node:path").then((m) => typeof m.join),',
+        '  addon: import("addon").then((m) => m.kind),',
         '};',
       ].join('\n'),
     );
     const out = runInPieces(join(dir, 'bundle.cjs'), parent) as Record<string, unknown>;
     expect(out).toMatchObject({ sibling: 'sibling', helper: 'from node_modules', filename: join(dir, 'bundle.cjs'), dirname: dir });
     expect(await out.path).toBe('function');
+    expect(await out.addon).toBe('imported');
   });
 
   it('throws what the file throws, with the file in the stack', () => {
@@ -80,30 +86,34 @@ describe('dist/app/main.cjs', () => {
     const dir = temp();
     copyFileSync(BUNDLE, join(dir, 'main.cjs'));
     for (const name of ['headless.cjs', 'hoymiles-tray.cjs']) {
-      writeFileSync(join(dir, name), `process.stdout.write(JSON.stringify({ ran: ${JSON.stringify(name)}, file: __filename, args: process.argv.slice(2) }));`);
+      // A file run by require() would be in require.cache; one read in pieces is not.
+      const report = `{ ran: ${JSON.stringify(name)}, file: __filename, args: process.argv.slice(2), inPieces: !require.cache[__filename] }`;
+      writeFileSync(join(dir, name), `process.stdout.write(JSON.stringify(${report}));`);
     }
     return dir;
   }
   const start = (dir: string, args: string[]) => {
     const r = spawnSync(process.execPath, [join(dir, 'main.cjs'), ...args], { encoding: 'utf8', timeout: 15_000 });
     expect(r.stderr).toBe('');
-    return JSON.parse(r.stdout) as { ran: string; file: string; args: string[] };
+    return JSON.parse(r.stdout) as { ran: string; file: string; args: string[]; inPieces: boolean };
   };
 
-  it('starts headless.cjs for --headless and --once, hoymiles-tray.cjs for the tray, the demo and the rest', () => {
+  it('starts headless.cjs for --headless, --once and the Argon2 child, hoymiles-tray.cjs for the tray, the demo and the rest', () => {
     const dir = withStandIns();
     const cases: [string[], string][] = [
       [['--headless'], 'headless.cjs'],
       [['--once', '--debug'], 'headless.cjs'],
       [['--debug', '--headless'], 'headless.cjs'],
+      [[ARGON2_CHILD_FLAG], 'headless.cjs'],
       [[], 'hoymiles-tray.cjs'],
       [['--demo'], 'hoymiles-tray.cjs'],
       [['--demo', '--headless'], 'hoymiles-tray.cjs'],
+      [['--once', '--demo'], 'hoymiles-tray.cjs'],
       [['--settings'], 'hoymiles-tray.cjs'],
       [['--help'], 'hoymiles-tray.cjs'],
     ];
     for (const [args, bundle] of cases) {
-      expect(start(dir, args), args.join(' ')).toEqual({ ran: bundle, file: join(dir, bundle), args });
+      expect(start(dir, args), args.join(' ')).toEqual({ ran: bundle, file: join(dir, bundle), args, inPieces: true });
     }
   });
 
@@ -111,7 +121,7 @@ describe('dist/app/main.cjs', () => {
     ensureBundle();
     const home = temp();
     for (const args of [[], ['--demo'], ['--demo', '--headless']]) {
-      const r = spawnSync(process.execPath, [join(BUNDLE, '..', 'headless.cjs'), ...args], {
+      const r = spawnSync(process.execPath, [HEADLESS_BUNDLE, ...args], {
         encoding: 'utf8',
         timeout: 15_000,
         env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config') },
@@ -124,16 +134,27 @@ describe('dist/app/main.cjs', () => {
 });
 
 describe('the two bundles', () => {
-  it('headless.cjs holds no tray, settings page, demo or embedded broker; hoymiles-tray.cjs holds them all', () => {
+  /** Every source file esbuild put in a bundle, from its source map. */
+  const sources = (bundle: string) => (JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] }).sources.map((f) => f.replace(/^(\.\.\/)+/, ''));
+
+  it('headless.cjs holds no tray, settings page, demo, notifications or embedded broker; hoymiles-tray.cjs holds them all', () => {
     ensureBundle();
-    // esbuild names each bundled module by its path: `__esm({"src/tray/tray-app.ts"() {…}})`.
-    const left = ['"src/tray/', '"src/settings-page/', '"src/demo/', '"node_modules/systray2/', '"node_modules/aedes/'];
-    const headless = readFileSync(join(BUNDLE, '..', 'headless.cjs'), 'latin1');
-    const full = readFileSync(join(BUNDLE, '..', 'hoymiles-tray.cjs'), 'latin1');
-    for (const path of left) {
-      expect(headless.includes(path), path).toBe(false);
-      expect(full.includes(path), path).toBe(true);
+    const left = ['src/tray/', 'src/settings-page/', 'src/demo/', 'src/notify/', 'node_modules/systray2/', 'node_modules/aedes/'];
+    const headless = sources(HEADLESS_BUNDLE);
+    const full = sources(TRAY_BUNDLE);
+    for (const folder of left) {
+      expect(headless.filter((f) => f.startsWith(folder)), folder).toEqual([]);
+      expect(full.some((f) => f.startsWith(folder)), folder).toBe(true);
     }
-    expect(headless).toContain('"src/app/headless.ts"');
+    for (const needed of ['src/app/headless.ts', 'src/cloud/argon2-process.ts', 'src/platform/locale.ts']) expect(headless).toContain(needed);
+  });
+
+  it('the headless bundle runs its own Argon2 child, as a headless login does (bridge.ts: argon2InChildProcess(__filename))', async () => {
+    ensureBundle();
+    // The child reads {password, salt} as JSON and answers the hash in hex (src/cloud/argon2-process.ts).
+    const [password, salt] = ['secret-for-test', '00112233445566778899aabbccddeeff'];
+    const r = spawnSync(process.execPath, [HEADLESS_BUNDLE, ARGON2_CHILD_FLAG], { input: JSON.stringify({ password, salt }), encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(await argon2Challenge(password, salt));
   });
 });

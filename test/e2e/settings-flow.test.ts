@@ -3,8 +3,8 @@
  * broker, and Debian's Chromium. The app opens URLs through BROWSER, here a small script that records them, so
  * the test opens exactly what a browser would have been given.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +16,9 @@ import { FakeFirmware } from '../fake-firmware/firmware.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { normaliseOcr, quitThroughMenu, startDesktop, trayHelperPid, type AppProcess, type Desktop } from '../helpers/desktop.js';
+import { BUNDLE, ensureBundle } from '../helpers/cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = join(root, 'dist/app/main.cjs');
 const SN = '280024290529';
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(root, 'e2e-artifacts', 'settings-flow');
 /** One poll of the page's status panel (STATUS_POLL_MS) plus the time a request takes under load. */
@@ -35,7 +35,7 @@ describe.skipIf(process.platform !== 'linux')('first run, status panel, --settin
   const apps: AppProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+    ensureBundle();
     mkdirSync(SHOTS, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'settings-flow-'));
     urlFile = join(work, 'urls.txt');

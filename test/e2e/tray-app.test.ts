@@ -3,19 +3,17 @@
  * (Xvfb, trayer, dunst), fed by the fake Hoymiles cloud and publishing to a real broker. Read like a user
  * would: click the icon, OCR the menu, click items; check the broker and the notification bus.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCloud, TEST_ACCOUNT, defaultStation } from '../fake-cloud/server.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { boxTicked, normaliseOcr, startDesktop, type AppProcess, type Desktop, quitThroughMenu, trayHelperPid } from '../helpers/desktop.js';
+import { BUNDLE, ensureBundle } from '../helpers/cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = join(root, 'dist/app/main.cjs');
 const SN = '280024290529';
 
 
@@ -27,7 +25,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app end to end', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+    ensureBundle();
     cloud = await FakeCloud.start({ stations: [defaultStation({ name: 'Home East', soc: 57, batteryPower: 310 })] });
     broker = await startBroker();
     desktop = await startDesktop({ name: 'tray-app' });

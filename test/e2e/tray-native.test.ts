@@ -2,18 +2,15 @@
  * The built app in a real tray (Xvfb, trayer, dunst) with HOYMILES_SOURCE=native: no Hoymiles account, the
  * fake firmware publishing its feed on a real broker. The menu shows the battery's state of charge from the feed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeFirmware } from '../fake-firmware/firmware.js';
 import { startBroker, waitFor, watch, type TestBroker } from '../helpers/broker.js';
 import { normaliseOcr, quitThroughMenu, startDesktop, trayHelperPid, type AppProcess, type Desktop } from '../helpers/desktop.js';
+import { BUNDLE, ensureBundle } from '../helpers/cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = join(root, 'dist/app/main.cjs');
 const SN = '280024290529';
 
 describe.skipIf(process.platform !== 'linux')('the tray app on the battery’s own feed', () => {
@@ -24,7 +21,7 @@ describe.skipIf(process.platform !== 'linux')('the tray app on the battery’s o
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+    ensureBundle();
     broker = await startBroker();
     firmware = await FakeFirmware.start({ url: broker.url, sn: SN, quickMs: 500, slowMs: 1_000, initial: { soc: 63, ownPower: -245 } });
     desktop = await startDesktop({ name: 'tray-native' });

@@ -1,15 +1,18 @@
-/** The built app (dist/app/main.cjs) run as a user runs it: a child process, its output collected to the end. */
+/** The built app (dist/app/main.cjs and the bundles it loads) run as a user runs it: a child process, its output collected to the end. */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The file a user starts; it loads one of the two bundles below. */
 export const BUNDLE = join(root, 'dist/app/main.cjs');
+export const HEADLESS_BUNDLE = join(root, 'dist/app/headless.cjs');
+export const TRAY_BUNDLE = join(root, 'dist/app/hoymiles-tray.cjs');
 
 /** Builds the bundle if a test file runs alone without `npm test` having built it. */
 export function ensureBundle(): void {
-  if (!existsSync(BUNDLE)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (![BUNDLE, HEADLESS_BUNDLE, TRAY_BUNDLE].every(existsSync)) spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 }
 
 export interface CliResult {

@@ -6,7 +6,8 @@ import { isSea, seaAppDir, sha256, unpackAssets, type SeaManifest } from '../../
 
 const files: Record<string, Buffer> = {
   'app/main.cjs': Buffer.from('module.exports = 42;\n'),
-  'app/traybin/tray_linux_release': Buffer.from('\x7fELF pretend helper'.repeat(100)),
+  // Several of the 64 kB pieces the check reads (file-pieces.ts), like the real 3.5 MB helper.
+  'app/traybin/tray_linux_release': Buffer.from('\x7fELF pretend helper'.repeat(20_000)),
   'node_modules/@napi-rs/keyring/keyring.linux-x64-gnu.node': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3]),
   'vendor/mac.noindex/terminal-notifier.app/Contents/MacOS/terminal-notifier': Buffer.from('pretend notifier'),
 };
@@ -86,6 +87,17 @@ describe('unpacking the SEA assets', () => {
     expect(readFileSync(main)).toEqual(files['app/main.cjs']);
     expect(readFileSync(helper)).toEqual(files['app/traybin/tray_linux_release']);
     if (process.platform !== 'win32') expect(statSync(helper).mode & 0o777).toBe(0o755);
+  });
+
+  test('a byte changed past the first 64 kB piece is noticed, and only that file is rewritten', () => {
+    unpackAssets(manifestOf(files), reader(files), dir, 'linux');
+    const helper = join(dir, 'app/traybin/tray_linux_release');
+    const damaged = Buffer.from(files['app/traybin/tray_linux_release']!);
+    damaged[300_000] = damaged[300_000]! ^ 0xff;
+    writeFileSync(helper, damaged);
+    const r = unpackAssets(manifestOf(files), reader(files), dir, 'linux');
+    expect(r.written).toEqual(['app/traybin/tray_linux_release']);
+    expect(readFileSync(helper)).toEqual(files['app/traybin/tray_linux_release']);
   });
 
   posixOnly('a helper that lost its run bit gets it back without being rewritten', () => {
