@@ -351,8 +351,11 @@ export function createBridge(d: BridgeDeps): Bridge {
     async stopSource() {
       // With a publisher the connection went with it (`offline` first).
       if (!publisher) await connection?.close();
-      await source.stop();
+      // The source stops polling at once; closing the cloud then ends a request still waiting for its answer
+      // (up to its 15 s timeout), so a stop never waits for a hung cloud.
+      const stopped = source.stop();
       await cloud?.close();
+      await stopped;
     },
     async refreshNow() {
       await Promise.all([source.refreshNow(), controls?.readNow()]);

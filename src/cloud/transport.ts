@@ -117,8 +117,9 @@ export class Transport {
     return this.parsed;
   }
 
+  /** Ends every connection now: a request still waiting for its answer fails at once instead of holding up a stop. */
   async close(): Promise<void> {
-    await this.agent.close().catch(() => undefined);
+    await this.agent.destroy().catch(() => undefined);
   }
 }
 

@@ -50,6 +50,8 @@ export class Poller extends EventEmitter implements ReadingSource {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  /** stop() was called (not merely never started, as for --once): a request the stop ended is no problem. */
+  private stopping = false;
   private failures = 0;
   private problem?: Problem;
   private lastSuccess?: number;
@@ -69,11 +71,13 @@ export class Poller extends EventEmitter implements ReadingSource {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     clearTimeout(this.timer);
     await this.running;
     await Promise.all(this.details.values());
@@ -147,6 +151,7 @@ export class Poller extends EventEmitter implements ReadingSource {
       this.failures = 0;
       this.lastSuccess = this.now();
     } catch (e) {
+      if (this.stopping) return delay; // a request ended by the stop (bridge.ts closes the cloud): no problem to report
       delay = this.onFailure(e);
     }
     this.emitSnapshot();

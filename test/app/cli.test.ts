@@ -95,6 +95,37 @@ describe('hoymiles-tray --headless', () => {
   });
 });
 
+describe('hoymiles-tray --headless, stopped while the cloud does not answer', () => {
+  it('ends the hung request and exits 0 at once, offline published, instead of waiting for its 15 s timeout', async () => {
+    const hung = await FakeCloud.start();
+    const w = await watch(broker.url, 'hung-cloud/#');
+    try {
+      const e = env({ HOYMILES_API_URL: hung.url, REQUEST_INTERVAL_SECONDS: '1', MQTT_TOPIC: 'hung-cloud' });
+      const p = spawn(process.execPath, [BUNDLE, '--headless'], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (b) => (out += b));
+      p.stderr.on('data', (b) => (out += b));
+      const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+      await waitFor(() => w.last('hung-cloud/280024290529/state'), 15_000, 'state');
+      // From now on the live reads get no answer: the next one hangs until the app's 15 s timeout.
+      hung.fault = 'slow';
+      hung.faultPath = '/rds/api/0/burst/get';
+      const before = hung.count('/rds/api/0/burst/get');
+      await waitFor(() => hung.count('/rds/api/0/burst/get') > before, 5_000, 'a live read that hangs');
+      const t0 = Date.now();
+      p.kill('SIGTERM');
+      // Without the stop ending the request, the 8 s grace runs out and the exit code is 1.
+      expect(await exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      await waitFor(() => w.last('hung-cloud/bridge/state')?.payload === 'offline', 5_000, 'offline');
+      expect(out).not.toMatch(/Stopping took longer|did not answer in time|did not stop cleanly/);
+    } finally {
+      await w.close();
+      await hung.close();
+    }
+  });
+});
+
 describe('hoymiles-tray --settings', () => {
   it('with nothing running it says so, exits 1 and starts nothing', async () => {
     const runtime = mkdtempSync(join(tmpdir(), 'cli-run-'));
