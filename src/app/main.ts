@@ -10,7 +10,7 @@
  * Why in pieces: Node reads a CommonJS file whole, into a buffer that doubles as it fills: 2 MB for the 1.5 MB bundle.
  * glibc serves a block that size with mmap, and when it is freed it raises its mmap threshold to the block's size
  * and its trim threshold to twice that (mallopt(3), "dynamic mmap threshold"). From then on up to 4 MB of freed
- * malloc memory stays resident for the life of the process: about 1.6 MB at a 15 s interval (npm run bench).
+ * malloc memory stays resident for the life of the process: 1.3 MB here at a 15 s interval (README "Benchmark").
  */
 import { join } from 'node:path';
 import { runInPieces } from './load-in-pieces.js';
