@@ -14,6 +14,7 @@ import { ARGON2_CHILD_FLAG } from '../cloud/argon2-process.js';
 import { setLanguage, t } from '../i18n/index.js';
 import { chooseLanguage } from '../i18n/choose.js';
 import { osLanguages } from '../platform/locale.js';
+import { bundleFor, HEADLESS_BUNDLE } from './bundles.js';
 import { useBaselineTiers } from './v8-tiers.js';
 
 /** Set by scripts/build.mjs: true in dist/app/headless.cjs, the bundle without the tray and the demo (main.ts). */
@@ -53,8 +54,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
   );
 
   if (flags.has('--settings')) return openRunningSettings(flags.has('--demo'));
-  // headless.cjs, which main.ts starts only for --headless and --once, has nothing else.
-  if (!TRAY_AND_DEMO && (flags.has('--demo') || !(flags.has('--headless') || flags.has('--once')))) return notInHeadlessBundle();
+  // headless.cjs holds only what main.ts starts it for.
+  if (!TRAY_AND_DEMO && bundleFor(argv) !== HEADLESS_BUNDLE) return notInHeadlessBundle();
 
   if (flags.has('--demo')) {
     const { runDemo } = await TRAY_AND_DEMO!.demo();

@@ -82,9 +82,8 @@ export class MqttPublisher implements Sink {
     this.enabled = o.enabled ?? true;
     this.now = o.now ?? Date.now;
     this.heartbeatMs = o.heartbeatMs ?? 60_000;
-    const legacy = {} as Record<string, string>;
-    for (const name of [...LEGACY_NUMBERS, ...LEGACY_RAW]) legacy[name] = topics.legacy(o.base, name);
-    this.legacyTopics = legacy as MqttPublisher['legacyTopics'];
+    const legacy = [...LEGACY_NUMBERS, ...LEGACY_RAW].map((name) => [name, topics.legacy(o.base, name)]);
+    this.legacyTopics = Object.fromEntries(legacy) as MqttPublisher['legacyTopics'];
     const c = o.connection;
     c.on('connect', () => this.onConnect());
     c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
@@ -185,20 +184,14 @@ export class MqttPublisher implements Sink {
     store!.set(ANNOUNCED_KEY, { base: this.o.base, prefix: this.o.prefix, sns: moved ? [] : before.sns.filter((sn) => current.has(sn)) });
   }
 
-  private remembered = '';
+  /** The serials last remembered: asked every cycle, the store (a file) is touched only when they change. */
   private rememberedSns: readonly string[] = [];
-  /** Cheap check first: the same serials as last time (every cycle) leave the store alone without building a key. */
-  private rememberBatteries(batteries: readonly BatteryReading[]): void {
-    const last = this.rememberedSns;
-    if (last.length === batteries.length && batteries.every((b, i) => b.sn === last[i])) return;
-    this.rememberedSns = batteries.map((b) => b.sn);
-    this.remember(this.rememberedSns as string[]);
-  }
-  private remember(sns: string[]): void {
+  private remember(batteries: readonly BatteryReading[]): void {
     const store = this.o.store;
-    const key = sns.join();
-    if (!store || key === this.remembered) return; // the store is a file: touch it only when something changed
-    this.remembered = key;
+    const last = this.rememberedSns;
+    if (!store || (last.length === batteries.length && batteries.every((b, i) => b.sn === last[i]))) return;
+    const sns = batteries.map((b) => b.sn);
+    this.rememberedSns = sns;
     const before = store.get<Announced>(ANNOUNCED_KEY);
     const known = before && before.base === this.o.base && before.prefix === this.o.prefix ? before.sns : [];
     const all = [...new Set([...known, ...sns])].sort();
@@ -213,7 +206,7 @@ export class MqttPublisher implements Sink {
     const now = this.now();
     if (this.o.discovery) {
       for (const b of s.batteries) this.publishDiscovery(b);
-      if (s.batteries.length) this.rememberBatteries(s.batteries);
+      if (s.batteries.length) this.remember(s.batteries);
     }
     for (const b of s.batteries) {
       const t = this.topicsOf(b.sn);

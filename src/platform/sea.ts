@@ -62,6 +62,13 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The same of a file, read in pieces: a whole read of the tray helper (3.5 MB) would keep up to twice that resident (file-pieces.ts). */
+function sha256OfFile(file: string): string {
+  const hash = createHash('sha256');
+  forEachPiece(file, (piece) => hash.update(piece));
+  return hash.digest('hex');
+}
+
 function assertSafePath(p: string): void {
   if (!p || isAbsolute(p) || p.includes('\\') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
     throw new Error(`Bad path in the SEA manifest: ${JSON.stringify(p)}`);
@@ -71,11 +78,7 @@ function assertSafePath(p: string): void {
 function matches(file: string, f: SeaFile): boolean {
   try {
     const st = statSync(file);
-    if (!st.isFile() || st.size !== f.size) return false;
-    // In pieces: a whole read of the tray helper (3.5 MB) would keep up to twice that resident (file-pieces.ts).
-    const hash = createHash('sha256');
-    forEachPiece(file, (piece) => hash.update(piece));
-    return hash.digest('hex') === f.sha256;
+    return st.isFile() && st.size === f.size && sha256OfFile(file) === f.sha256;
   } catch {
     return false;
   }

@@ -3,12 +3,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as bundles from '../../src/app/bundles.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The file a user starts; it loads one of the two bundles below. */
 export const BUNDLE = join(root, 'dist/app/main.cjs');
-export const HEADLESS_BUNDLE = join(root, 'dist/app/headless.cjs');
-export const TRAY_BUNDLE = join(root, 'dist/app/hoymiles-tray.cjs');
+export const HEADLESS_BUNDLE = join(root, 'dist/app', bundles.HEADLESS_BUNDLE);
+export const TRAY_BUNDLE = join(root, 'dist/app', bundles.TRAY_BUNDLE);
 
 /** Builds the bundle if a test file runs alone without `npm test` having built it. */
 export function ensureBundle(): void {
